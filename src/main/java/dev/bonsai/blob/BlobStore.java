@@ -1,0 +1,33 @@
+package dev.bonsai.blob;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+
+/**
+ * Content-addressed artifact storage: a blob's key is the lowercase hex SHA-256 of its bytes, so
+ * the same content is stored once and a key always names the same bytes.
+ */
+public interface BlobStore {
+
+    /**
+     * Moves a finished local file into the store under its sha256 (already computed by the caller
+     * while writing it). The file is gone afterwards; storing existing content again is a no-op.
+     */
+    void putFile(String sha256, Path file) throws IOException;
+
+    /** Opens a blob for reading; the caller closes the stream. */
+    InputStream open(String sha256) throws IOException;
+
+    boolean exists(String sha256);
+
+    long size(String sha256) throws IOException;
+
+    void delete(String sha256) throws IOException;
+
+    /** A directory on the same file system for temporary files that will be {@link #putFile put}. */
+    Path scratchDirectory() throws IOException;
+
+    /** Throws when the store cannot be written to; used by the readiness check. */
+    void checkWritable() throws IOException;
+}

@@ -1,0 +1,132 @@
+package dev.bonsai.dataset;
+
+import dev.bonsai.platform.Page;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import dev.bonsai.tenant.Caller;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.ResponseStatus;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+@Produces(MediaType.APPLICATION_JSON)
+@Path("/v1/datasets")
+@Tag(name = "Datasets", description = "Labelled text datasets and their validation reports")
+public class DatasetResource {
+
+    static final String TSV = "text/tab-separated-values";
+    static final String JSONL = "application/jsonl";
+    static final String NDJSON = "application/x-ndjson";
+
+    @Inject
+    DatasetService datasets;
+
+    @Inject
+    Caller caller;
+
+    @POST
+    @Consumes({"text/csv", TSV, JSONL, NDJSON})
+    @ResponseStatus(201)
+    @Operation(operationId = "uploadDataset", summary = "Upload a dataset as the raw request body",
+            description = "The Content-Type names the format. Answers 201 with the dataset and its validation report,"
+                    + " or 422 (code dataset_rejected) with the rejected dataset's report.")
+    @RequestBody(content = {
+        @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+        @Content(mediaType = TSV, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+        @Content(mediaType = JSONL, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+        @Content(mediaType = NDJSON, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING))})
+    @APIResponse(responseCode = "201", description = "Accepted dataset with its report",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
+    public Dataset upload(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @RestQuery String name, @RestQuery String textColumn, @RestQuery String labelColumn,
+            @RestQuery String splitColumn) {
+        DatasetFormat format = DatasetFormat.fromMediaType(contentType).orElseThrow(() -> new ProblemException(
+                ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send text/csv, text/tab-separated-values or application/jsonl."));
+        return datasets.upload(caller.tenantId(),
+                new DatasetService.UploadRequest(name, null, format, textColumn, labelColumn, splitColumn), body);
+    }
+
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @ResponseStatus(201)
+    @Operation(operationId = "uploadDatasetFile", summary = "Upload a dataset file as multipart/form-data",
+            description = "The format comes from the 'format' field, else the file's name, else its part Content-Type.")
+    public Dataset uploadFile(@RestForm("file") @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary") FileUpload file,
+            @RestForm String name, @RestForm String format, @RestForm String textColumn, @RestForm String labelColumn,
+            @RestForm String splitColumn) {
+        if (file == null) {
+            throw ProblemException.invalidField("/file", "Attach the dataset as the form field 'file'.");
+        }
+        DatasetFormat resolved = DatasetFormat.fromName(format)
+                .or(() -> DatasetFormat.fromName(file.fileName()))
+                .or(() -> DatasetFormat.fromMediaType(file.contentType()))
+                .orElseThrow(() -> ProblemException.invalidField("/format",
+                        "Could not tell the format: name the file .csv, .tsv or .jsonl, or send format=csv|tsv|jsonl."));
+        if (format != null && !format.isBlank() && DatasetFormat.fromName(format).isEmpty()) {
+            throw ProblemException.invalidField("/format", "format must be csv, tsv or jsonl.");
+        }
+        try (InputStream body = Files.newInputStream(file.uploadedFile())) {
+            return datasets.upload(caller.tenantId(), new DatasetService.UploadRequest(name, file.fileName(), resolved,
+                    textColumn, labelColumn, splitColumn), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @GET
+    @Operation(operationId = "listDatasets", summary = "List datasets, newest first")
+    public Page<Dataset> list(@RestQuery Integer limit, @RestQuery String after) {
+        return datasets.list(caller.tenantId(), limit, after);
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(operationId = "getDataset", summary = "Get a dataset")
+    public Dataset get(@RestPath String id) {
+        return datasets.get(caller.tenantId(), id);
+    }
+
+    @GET
+    @Path("/{id}/report")
+    @Operation(operationId = "getDatasetReport", summary = "Get a dataset's validation report")
+    public DatasetReport report(@RestPath String id) {
+        return datasets.report(caller.tenantId(), id);
+    }
+
+    @GET
+    @Path("/{id}/rows")
+    @Operation(operationId = "listDatasetRows", summary = "Preview a dataset's rows in file order, optionally of one split")
+    public Page<DatasetRow> rows(@RestPath String id, @RestQuery String split, @RestQuery Integer limit,
+            @RestQuery String after) {
+        return datasets.rows(caller.tenantId(), id, split, limit, after);
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @ResponseStatus(204)
+    @Operation(operationId = "deleteDataset", summary = "Delete a dataset (409 while a job uses it)")
+    public void delete(@RestPath String id) {
+        datasets.delete(caller.tenantId(), id);
+    }
+}

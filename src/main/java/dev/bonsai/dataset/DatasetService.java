@@ -1,0 +1,352 @@
+package dev.bonsai.dataset;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bonsai.basemodel.BaseModelCatalog;
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.Cursor;
+import dev.bonsai.platform.Ids;
+import dev.bonsai.platform.Page;
+import dev.bonsai.platform.Problem;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Datasets: upload (spool to a scratch file while hashing, validate and load rows in one database
+ * transaction, then move the file into blob storage), listing, rows and deletion.
+ */
+@ApplicationScoped
+public class DatasetService {
+
+    private static final Logger LOG = Logger.getLogger(DatasetService.class);
+    private static final int MAX_NAME_LENGTH = 200;
+
+    /** What the uploader said about the file; null fields take their defaults. */
+    public record UploadRequest(String name, String fileName, DatasetFormat format, String textColumn,
+            String labelColumn, String splitColumn) {
+    }
+
+    /** Something that may hold on to a dataset (a running job); such a dataset cannot be deleted. */
+    public interface UsageCheck {
+        /** A sentence saying what uses the dataset, or empty. */
+        Optional<String> usedBy(String tenantId, String datasetId);
+    }
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    BlobStore blobs;
+
+    @Inject
+    BaseModelCatalog baseModels;
+
+    @Inject
+    BonsaiConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    Instance<UsageCheck> usageChecks;
+
+    public Dataset upload(String tenantId, UploadRequest request, InputStream body) {
+        String name = request.name() == null || request.name().isBlank()
+                ? (request.fileName() == null ? "dataset" : request.fileName()) : request.name().strip();
+        String textColumn = orDefault(request.textColumn(), "text");
+        String labelColumn = orDefault(request.labelColumn(), "label");
+        String splitColumn = request.splitColumn() == null || request.splitColumn().isBlank() ? null : request.splitColumn().strip();
+        validateNames(name, textColumn, labelColumn, splitColumn);
+
+        Path spooled = null;
+        try {
+            spooled = Files.createTempFile(blobs.scratchDirectory(), "upload-", ".part");
+            String sha256 = spool(body, spooled);
+            long bytes = Files.size(spooled);
+            String id = Ids.next("ds");
+            DatasetIngest.Settings settings = new DatasetIngest.Settings(request.format(),
+                    new RowReader.Columns(textColumn, labelColumn, splitColumn), config.datasets().maxTextLength(),
+                    config.datasets().maxClasses(), config.datasets().validationFraction(),
+                    config.datasets().testFraction(), config.datasets().splitSeed());
+            DatasetEntity row = new DatasetEntity();
+            row.id = id;
+            row.tenantId = tenantId;
+            row.name = name;
+            row.format = request.format().wireName();
+            row.textColumn = textColumn;
+            row.labelColumn = labelColumn;
+            row.splitColumn = splitColumn;
+            row.sha256 = sha256;
+            row.bytes = bytes;
+            row.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+
+            DatasetIngest.Result result = ingest(row, settings, spooled);
+            row.report = result.report();
+            row.rowCount = (int) result.rows();
+            if (!result.accepted()) {
+                row.status = "rejected";
+                insertRejected(row);
+                throw rejected(Dataset.of(row, true));
+            }
+            row.status = "ready";
+            blobs.putFile(sha256, spooled);
+            spooled = null;
+            return Dataset.of(row, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not store the dataset", e);
+        } finally {
+            deleteQuietly(spooled);
+        }
+    }
+
+    /** Copies the body to {@code target} and returns its sha256; over the size limit is a 413. */
+    private String spool(InputStream body, Path target) throws IOException {
+        long limit = config.datasets().maxUploadSize().asLongValue();
+        MessageDigest digest = sha256();
+        long total = 0;
+        try (InputStream in = new DigestInputStream(body, digest); OutputStream out = Files.newOutputStream(target)) {
+            byte[] buffer = new byte[1 << 16];
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                total += read;
+                if (total > limit) {
+                    throw new ProblemException(ProblemType.PAYLOAD_TOO_LARGE,
+                            "Datasets may be at most " + limit + " bytes; split the file or raise BONSAI_DATASET_MAX_UPLOAD_SIZE.");
+                }
+                out.write(buffer, 0, read);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Loads the rows in one transaction, committed only when the report has no errors. */
+    private DatasetIngest.Result ingest(DatasetEntity row, DatasetIngest.Settings settings, Path file)
+            throws IOException, SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                insert(connection, row, "ready", "{\"status\":\"ready\",\"errors\":[],\"warnings\":[]}");
+                DatasetIngest.Result result;
+                try (InputStream in = Files.newInputStream(file)) {
+                    result = new DatasetIngest(connection, row.id, settings, baseModels::tokenizer).run(in);
+                }
+                if (!result.accepted()) {
+                    connection.rollback();
+                    return result;
+                }
+                try (PreparedStatement update = connection.prepareStatement(
+                        "update datasets set report = ?::jsonb, row_count = ? where id = ?")) {
+                    update.setString(1, toJson(result.report()));
+                    update.setInt(2, (int) result.rows());
+                    update.setString(3, row.id);
+                    update.executeUpdate();
+                }
+                connection.commit();
+                return result;
+            } catch (IOException | SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    private void insertRejected(DatasetEntity row) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            insert(connection, row, "rejected", toJson(row.report));
+        }
+    }
+
+    private static void insert(Connection connection, DatasetEntity row, String status, String reportJson) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("""
+                insert into datasets (id, tenant_id, name, status, format, text_column, label_column, split_column,
+                                      sha256, bytes, row_count, report, created_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
+            insert.setString(1, row.id);
+            insert.setString(2, row.tenantId);
+            insert.setString(3, row.name);
+            insert.setString(4, status);
+            insert.setString(5, row.format);
+            insert.setString(6, row.textColumn);
+            insert.setString(7, row.labelColumn);
+            insert.setString(8, row.splitColumn);
+            insert.setString(9, row.sha256);
+            insert.setLong(10, row.bytes);
+            insert.setInt(11, row.rowCount);
+            insert.setString(12, reportJson);
+            insert.setObject(13, row.createdAt);
+            insert.executeUpdate();
+        }
+    }
+
+    private ProblemException rejected(Dataset dataset) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (Finding finding : dataset.report().errors()) {
+            String where = finding.line() == null ? "" : " (line " + finding.line() + ")";
+            errors.add(new Problem.FieldError("/file", finding.code() + ": " + finding.message() + where));
+        }
+        Finding first = dataset.report().errors().get(0);
+        String detail = "The dataset was rejected: " + first.message()
+                + (first.line() == null ? "" : " First at line " + first.line() + ".")
+                + (errors.size() > 1 ? " " + (errors.size() - 1) + " more problem(s) in the report." : "");
+        return new ProblemException(ProblemType.DATASET_REJECTED, detail, errors, Map.of("dataset", dataset), Map.of());
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<Dataset> list(String tenantId, Integer limit, String after) {
+        int pageSize = Cursor.limit(limit);
+        long below = Cursor.decode(after);
+        List<DatasetEntity> rows = DatasetEntity.<DatasetEntity>find(
+                "tenantId = ?1 and seq < ?2 order by seq desc", tenantId, below).page(0, pageSize + 1).list();
+        return Cursor.page(rows, pageSize, row -> row.seq, row -> Dataset.of(row, false));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Dataset get(String tenantId, String id) {
+        return Dataset.of(find(tenantId, id), false);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public DatasetReport report(String tenantId, String id) {
+        return find(tenantId, id).report;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<DatasetRow> rows(String tenantId, String id, String split, Integer limit, String after) {
+        DatasetEntity dataset = find(tenantId, id);
+        int pageSize = Cursor.limit(limit);
+        long from = after == null || after.isBlank() ? -1 : Cursor.decode(after);
+        Integer splitCode = null;
+        if (split != null && !split.isBlank()) {
+            splitCode = (int) Split.parse(split).orElseThrow(() -> ProblemException.invalidField("/split",
+                    "split must be train, validation or test.")).code();
+        }
+        String sql = "select row_index, line, text, label, split, token_count from dataset_rows"
+                + " where dataset_id = ? and row_index > ?" + (splitCode == null ? "" : " and split = ?")
+                + " order by row_index limit ?";
+        List<DatasetRow> rows = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
+            int parameter = 1;
+            query.setString(parameter++, dataset.id);
+            query.setLong(parameter++, from);
+            if (splitCode != null) {
+                query.setInt(parameter++, splitCode);
+            }
+            query.setInt(parameter, pageSize + 1);
+            try (var result = query.executeQuery()) {
+                while (result.next()) {
+                    rows.add(new DatasetRow(result.getLong(1), result.getInt(2), result.getString(3), result.getString(4),
+                            Split.ofCode(result.getInt(5)).wireName(), result.getInt(6)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read dataset rows", e);
+        }
+        boolean hasMore = rows.size() > pageSize;
+        List<DatasetRow> shown = hasMore ? rows.subList(0, pageSize) : rows;
+        return new Page<>(List.copyOf(shown), hasMore, hasMore ? Cursor.encode(shown.get(shown.size() - 1).index()) : null);
+    }
+
+    /** Deletes the dataset, its rows and, when no other dataset has the same content, its file. */
+    public void delete(String tenantId, String id) {
+        DatasetEntity dataset = deleteRecord(tenantId, id);
+        if (!"ready".equals(dataset.status)) {
+            return;
+        }
+        if (DatasetEntity.count("sha256 = ?1 and status = 'ready'", dataset.sha256) == 0) {
+            try {
+                blobs.delete(dataset.sha256);
+            } catch (IOException e) {
+                LOG.warnf("Dataset %s deleted, but its file %s could not be removed: %s", id, dataset.sha256, e.getMessage());
+            }
+        }
+    }
+
+    @Transactional
+    DatasetEntity deleteRecord(String tenantId, String id) {
+        DatasetEntity dataset = find(tenantId, id);
+        for (UsageCheck check : usageChecks) {
+            check.usedBy(tenantId, id).ifPresent(reason -> {
+                throw new ProblemException(ProblemType.CONFLICT, "The dataset cannot be deleted: " + reason);
+            });
+        }
+        dataset.delete();
+        return dataset;
+    }
+
+    private DatasetEntity find(String tenantId, String id) {
+        return DatasetEntity.<DatasetEntity>find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional()
+                .orElseThrow(() -> ProblemException.notFound("dataset", id));
+    }
+
+    private static void validateNames(String name, String textColumn, String labelColumn, String splitColumn) {
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw ProblemException.invalidField("/name", "name must be at most " + MAX_NAME_LENGTH + " characters.");
+        }
+        if (textColumn.equals(labelColumn)) {
+            throw ProblemException.invalidField("/labelColumn", "textColumn and labelColumn must be different columns.");
+        }
+        if (splitColumn != null && (splitColumn.equals(textColumn) || splitColumn.equals(labelColumn))) {
+            throw ProblemException.invalidField("/splitColumn", "splitColumn must differ from the text and label columns.");
+        }
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.debugf("could not delete scratch file %s", file);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.bonsai.platform;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Bonsai's own settings; each one is listed with its environment variable in the README. */
+@ConfigMapping(prefix = "bonsai")
+public interface BonsaiConfig {
+
+    /** The operator's key ({@code BONSAI_ADMIN_KEY}); generated on first start when unset. */
+    Optional<String> adminKey();
+
+    Database database();
+
+    Blobs blobs();
+
+    Datasets datasets();
+
+    Log log();
+
+    interface Database {
+        /**
+         * Data directory of the embedded PostgreSQL ({@code BONSAI_PG_DIR}), used only when
+         * {@code DB_URL} is unset. Read by {@link BonsaiMain} before Quarkus starts.
+         */
+        @WithDefault("./data/pg")
+        String embeddedDir();
+    }
+
+    interface Blobs {
+        /** Where artifacts are kept, addressed by sha256 ({@code BONSAI_BLOB_DIR}). */
+        @WithDefault("./data/blobs")
+        Path dir();
+    }
+
+    interface Datasets {
+        /** Largest accepted upload ({@code BONSAI_DATASET_MAX_UPLOAD_SIZE}). */
+        @WithDefault("100M")
+        MemorySize maxUploadSize();
+
+        /** Longest accepted text, in characters; longer ones reject the upload. */
+        @WithDefault("32768")
+        int maxTextLength();
+
+        /** Most distinct labels a dataset may have. */
+        @WithDefault("1000")
+        int maxClasses();
+
+        /** Share of each class put in the validation split when no split column is given. */
+        @WithDefault("0.1")
+        double validationFraction();
+
+        /** Share of each class put in the test split when no split column is given. */
+        @WithDefault("0.1")
+        double testFraction();
+
+        /** Seed of the deterministic split. */
+        @WithDefault("42")
+        long splitSeed();
+    }
+
+    interface Log {
+        /** One JSON object per log line ({@code BONSAI_LOG_JSON}). */
+        @WithDefault("false")
+        boolean json();
+    }
+}

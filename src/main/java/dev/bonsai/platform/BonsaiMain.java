@@ -1,0 +1,38 @@
+package dev.bonsai.platform;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.nio.file.Path;
+
+/**
+ * Entry point. With {@code DB_URL} unset, Bonsai starts its own PostgreSQL (data under
+ * {@code BONSAI_PG_DIR}, default {@code ./data/pg}) before Quarkus reads its datasource settings,
+ * and stops it after Quarkus has shut down. With {@code DB_URL} set, no database is started.
+ */
+@QuarkusMain
+public final class BonsaiMain {
+
+    private BonsaiMain() {
+    }
+
+    public static void main(String... args) throws Exception {
+        String dbUrl = System.getenv("DB_URL");
+        if (dbUrl != null && !dbUrl.isBlank()) {
+            Quarkus.run(args);
+            return;
+        }
+        Path dataDir = Path.of(setting("BONSAI_PG_DIR", "bonsai.database.embedded-dir", "./data/pg"));
+        try (EmbeddedDatabase database = EmbeddedDatabase.start(dataDir, EmbeddedDatabase.DEFAULT_PORT_ANY)) {
+            database.exportAsQuarkusDatasource();
+            Quarkus.run(args);
+        }
+    }
+
+    private static String setting(String env, String property, String fallback) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            value = System.getenv(env);
+        }
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.bonsai.tenant;
+
+import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.Ids;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.io.PrintStream;
+import java.util.Optional;
+
+/**
+ * Makes sure there is exactly one way in for the operator. A key from {@code BONSAI_ADMIN_KEY}
+ * replaces any stored one; without it, a key is generated on the first start and printed once to
+ * the console (never to the log), and only its hash is kept.
+ */
+@ApplicationScoped
+public class AdminKeyBootstrap {
+
+    static final int MIN_ADMIN_KEY_LENGTH = 16;
+
+    @Inject
+    BonsaiConfig config;
+
+    @Transactional
+    void onStart(@Observes StartupEvent event) {
+        Optional<String> configured = config.adminKey().filter(key -> !key.isBlank());
+        if (configured.isPresent()) {
+            String key = configured.get().strip();
+            if (key.length() < MIN_ADMIN_KEY_LENGTH) {
+                throw new IllegalStateException("BONSAI_ADMIN_KEY must be at least " + MIN_ADMIN_KEY_LENGTH + " characters");
+            }
+            String hash = Secrets.sha256(key);
+            AdminKeyEntity.delete("keyHash <> ?1", hash);
+            if (AdminKeyEntity.count("keyHash", hash) == 0) {
+                store(key);
+            }
+            return;
+        }
+        if (AdminKeyEntity.count() == 0) {
+            String key = Secrets.newAdminKey();
+            store(key);
+            PrintStream console = System.out;
+            console.println();
+            console.println("  Bonsai admin key (shown once, stored hashed; set BONSAI_ADMIN_KEY to choose your own):");
+            console.println("  " + key);
+            console.println();
+        }
+    }
+
+    private static void store(String key) {
+        AdminKeyEntity admin = new AdminKeyEntity();
+        admin.id = Ids.next("adm");
+        admin.prefix = Secrets.visiblePrefix(key);
+        admin.keyHash = Secrets.sha256(key);
+        admin.createdAt = ApiKeyService.now();
+        admin.persist();
+    }
+}

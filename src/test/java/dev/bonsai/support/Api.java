@@ -1,0 +1,55 @@
+package dev.bonsai.support;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import java.util.Map;
+import java.util.UUID;
+
+/** Shortcuts for API tests: keys and fresh tenants. */
+public final class Api {
+
+    /** The admin key the test profile configures (application.properties, %test). */
+    public static final String ADMIN_KEY = "test-admin-key-0123456789";
+
+    private Api() {
+    }
+
+    public static RequestSpecification asAdmin() {
+        return given().header("Authorization", "Bearer " + ADMIN_KEY);
+    }
+
+    public static RequestSpecification as(String apiKey) {
+        return given().header("Authorization", "Bearer " + apiKey);
+    }
+
+    /** Creates a tenant and returns its first API key's secret. */
+    public static String newTenant() {
+        return asAdmin().contentType(ContentType.JSON)
+                .body(Map.of("name", "tenant-" + UUID.randomUUID()))
+                .post("/v1/tenants").then().statusCode(201)
+                .extract().path("apiKey.secret");
+    }
+
+    /** Uploads a CSV body and returns the dataset id; fails unless it is accepted. */
+    public static String uploadCsv(String apiKey, String csv) {
+        return as(apiKey).contentType("text/csv").queryParam("name", "test").body(csv)
+                .post("/v1/datasets").then().statusCode(201).extract().path("id");
+    }
+
+    /** A small valid dataset: {@code perClass} rows for each of three labels. */
+    public static String sampleCsv(int perClass) {
+        StringBuilder csv = new StringBuilder("text,label\n");
+        String[] labels = {"sports", "weather", "cooking"};
+        String[][] words = {{"match", "goal", "team", "score"}, {"rain", "sunny", "storm", "wind"},
+            {"bake", "recipe", "oven", "salt"}};
+        for (int i = 0; i < perClass; i++) {
+            for (int l = 0; l < labels.length; l++) {
+                csv.append("\"The ").append(words[l][i % 4]).append(" story number ").append(i).append(", about ")
+                        .append(labels[l]).append("\",").append(labels[l]).append('\n');
+            }
+        }
+        return csv.toString();
+    }
+}
