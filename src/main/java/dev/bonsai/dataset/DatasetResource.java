@@ -5,6 +5,7 @@ import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
 import dev.bonsai.tenant.Caller;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -48,9 +49,11 @@ public class DatasetResource {
     @POST
     @Consumes({"text/csv", TSV, JSONL, NDJSON})
     @ResponseStatus(201)
-    @Operation(operationId = "uploadDataset", summary = "Upload a dataset as the raw request body",
-            description = "The Content-Type names the format. Answers 201 with the dataset and its validation report,"
-                    + " or 422 (code dataset_rejected) with the rejected dataset's report.")
+    @Operation(operationId = "uploadDataset", summary = "Upload a dataset: a multipart 'file', or the raw body",
+            description = "A raw body's Content-Type names its format (text/csv, text/tab-separated-values,"
+                    + " application/jsonl); a multipart file's format comes from 'format', else the file name, else the"
+                    + " part's Content-Type. Answers 201 with the dataset and its validation report, or 422 (code"
+                    + " dataset_rejected) with the rejected dataset, whose report names the lines at fault.")
     @RequestBody(content = {
         @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
         @Content(mediaType = TSV, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
@@ -59,10 +62,14 @@ public class DatasetResource {
     @APIResponse(responseCode = "201", description = "Accepted dataset with its report",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
     public Dataset upload(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @RestQuery String name, @RestQuery String textColumn, @RestQuery String labelColumn,
-            @RestQuery String splitColumn) {
-        DatasetFormat format = DatasetFormat.fromMediaType(contentType).orElseThrow(() -> new ProblemException(
-                ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send text/csv, text/tab-separated-values or application/jsonl."));
+            @RestQuery String name, @RestQuery("format") String formatName, @RestQuery String textColumn,
+            @RestQuery String labelColumn, @RestQuery String splitColumn) {
+        if (formatName != null && !formatName.isBlank() && DatasetFormat.fromName(formatName).isEmpty()) {
+            throw ProblemException.invalidField("/format", "format must be csv, tsv or jsonl.");
+        }
+        DatasetFormat format = DatasetFormat.fromName(formatName).or(() -> DatasetFormat.fromMediaType(contentType))
+                .orElseThrow(() -> new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                        "Send text/csv, text/tab-separated-values or application/jsonl."));
         return datasets.upload(caller.tenantId(),
                 new DatasetService.UploadRequest(name, null, format, textColumn, labelColumn, splitColumn), body);
     }
@@ -70,11 +77,17 @@ public class DatasetResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @ResponseStatus(201)
-    @Operation(operationId = "uploadDatasetFile", summary = "Upload a dataset file as multipart/form-data",
-            description = "The format comes from the 'format' field, else the file's name, else its part Content-Type.")
+    @APIResponse(responseCode = "201", description = "Created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
+    @Operation(operationId = "uploadDataset")
     public Dataset uploadFile(@RestForm("file") @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary") FileUpload file,
-            @RestForm String name, @RestForm String format, @RestForm String textColumn, @RestForm String labelColumn,
-            @RestForm String splitColumn) {
+            @RestQuery String name, @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
+            @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
+        // Form fields are accepted too (curl -F name=...), the query wins when both are given.
+        name = first(name, fields.name);
+        format = first(format, fields.format);
+        textColumn = first(textColumn, fields.textColumn);
+        labelColumn = first(labelColumn, fields.labelColumn);
+        splitColumn = first(splitColumn, fields.splitColumn);
         if (file == null) {
             throw ProblemException.invalidField("/file", "Attach the dataset as the form field 'file'.");
         }
@@ -92,6 +105,33 @@ public class DatasetResource {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The upload settings as multipart form fields, for clients that prefer them to the query. */
+    public static class UploadFormFields {
+        @RestForm
+        @Schema(hidden = true)
+        String name;
+
+        @RestForm
+        @Schema(hidden = true)
+        String format;
+
+        @RestForm
+        @Schema(hidden = true)
+        String textColumn;
+
+        @RestForm
+        @Schema(hidden = true)
+        String labelColumn;
+
+        @RestForm
+        @Schema(hidden = true)
+        String splitColumn;
+    }
+
+    private static String first(String preferred, String fallback) {
+        return preferred != null && !preferred.isBlank() ? preferred : fallback;
     }
 
     @GET
@@ -125,6 +165,7 @@ public class DatasetResource {
     @DELETE
     @Path("/{id}")
     @ResponseStatus(204)
+    @APIResponse(responseCode = "204", description = "Deleted")
     @Operation(operationId = "deleteDataset", summary = "Delete a dataset (409 while a job uses it)")
     public void delete(@RestPath String id) {
         datasets.delete(caller.tenantId(), id);
