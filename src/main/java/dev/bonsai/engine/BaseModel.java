@@ -9,12 +9,12 @@ import java.util.Optional;
  * initializer element of the ONNX graph (a test checks it against the file).
  */
 public enum BaseModel {
-    ALL_MINILM_L6_V2("all-minilm-l6-v2", "all-MiniLM-L6-v2", "en", 384, 6, 22_713_216L, 256,
+    ALL_MINILM_L6_V2("all-minilm-l6-v2", "all-MiniLM-L6-v2", "en", 384, 6, 22_565_888L, 256,
             "Apache-2.0", "sentence-transformers/all-MiniLM-L6-v2", "all-minilm-l6-v2.onnx",
             "all-minilm-l6-v2-tokenizer.json", Pooling.MEAN),
-    BGE_SMALL_EN_V15("bge-small-en-v1.5", "BGE small English v1.5", "en", 384, 12, 33_360_000L, 512,
+    BGE_SMALL_EN_V15("bge-small-en-v1.5", "BGE small English v1.5", "en", 384, 12, 33_212_160L, 512,
             "MIT", "BAAI/bge-small-en-v1.5", "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json", Pooling.CLS),
-    BGE_SMALL_ZH_V15("bge-small-zh-v1.5", "BGE small Chinese v1.5", "zh", 512, 4, 24_000_000L, 512,
+    BGE_SMALL_ZH_V15("bge-small-zh-v1.5", "BGE small Chinese v1.5", "zh", 512, 4, 23_691_264L, 512,
             "MIT", "BAAI/bge-small-zh-v1.5", "bge-small-zh-v1.5.onnx", "bge-small-zh-v1.5-tokenizer.json", Pooling.CLS);
 
     /** How token embeddings become one sentence embedding. */
