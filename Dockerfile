@@ -1,0 +1,29 @@
+# Build with the Maven wrapper, run on a JRE 17 as a non-root user.
+#   docker build -t bonsai .
+#   docker run -p 8080:8080 -v bonsai-data:/var/lib/bonsai/data bonsai
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -q dependency:go-offline -Dcodegen.skip=true || true
+COPY migrations migrations
+COPY openapi.yaml openapi.yaml
+COPY src src
+RUN ./mvnw -B package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 bonsai \
+    && useradd --system --uid 10001 --gid bonsai --home-dir /var/lib/bonsai --create-home bonsai
+COPY --from=build --chown=root:root /src/target/quarkus-app /opt/bonsai
+USER 10001:10001
+WORKDIR /var/lib/bonsai
+# Configured by environment (see README): DB_URL selects an external PostgreSQL; without it the
+# embedded one keeps its data under BONSAI_PG_DIR.
+ENV PORT=8080 \
+    BONSAI_PG_DIR=/var/lib/bonsai/data/pg \
+    BONSAI_BLOB_DIR=/var/lib/bonsai/data/blobs \
+    DJL_CACHE_DIR=/var/lib/bonsai/.djl \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Dai.djl.offline=true"
+VOLUME /var/lib/bonsai/data
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/opt/bonsai/quarkus-run.jar"]
