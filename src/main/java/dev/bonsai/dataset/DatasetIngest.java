@@ -359,43 +359,32 @@ final class DatasetIngest {
                 }
             }
         }
-        try (PreparedStatement query = connection.prepareStatement("""
-                select count(*), min(first_line) from (
-                    select min(line) as first_line from dataset_rows where dataset_id = ?
-                     group by text_hash having count(distinct label) > 1) conflicting
-                """)) {
-            query.setString(1, datasetId);
-            try (ResultSet result = query.executeQuery()) {
-                result.next();
-                long conflicting = result.getLong(1);
-                if (conflicting > 0) {
-                    findings.warning("conflicting_labels", "Some texts occur with different labels.", result.getInt(2),
-                            examples("""
-                                    select 'lines ' || string_agg(line::text, ', ' order by line) || ': '
-                                           || string_agg(distinct label, ' vs ')
-                                      from dataset_rows where dataset_id = ? group by text_hash
-                                    having count(distinct label) > 1 order by min(line) limit 5"""), conflicting);
-                }
-            }
-        }
+        warnAboutTextGroups("count(distinct label) > 1", "conflicting_labels", "Some texts occur with different labels.",
+                "|| ': ' || string_agg(distinct label, ' vs ')");
     }
 
     private void findLeakage() throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement("""
-                select count(*), min(first_line) from (
-                    select min(line) as first_line from dataset_rows where dataset_id = ?
-                     group by text_hash having count(distinct split) > 1) leaking
-                """)) {
+        warnAboutTextGroups("count(distinct split) > 1", "split_leakage",
+                "Some texts occur in more than one split, which inflates test scores.", "");
+    }
+
+    /**
+     * Warns about groups of identical texts that match {@code having}; examples list their lines,
+     * followed by {@code exampleSuffix} (an SQL string expression over the group).
+     */
+    private void warnAboutTextGroups(String having, String code, String message, String exampleSuffix) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(
+                "select count(*), min(first_line) from (select min(line) as first_line from dataset_rows"
+                        + " where dataset_id = ? group by text_hash having " + having + ") matching")) {
             query.setString(1, datasetId);
             try (ResultSet result = query.executeQuery()) {
                 result.next();
-                long leaking = result.getLong(1);
-                if (leaking > 0) {
-                    findings.warning("split_leakage", "Some texts occur in more than one split, which inflates test scores.",
-                            result.getInt(2), examples("""
-                                    select 'lines ' || string_agg(line::text, ', ' order by line)
-                                      from dataset_rows where dataset_id = ? group by text_hash
-                                    having count(distinct split) > 1 order by min(line) limit 5"""), leaking);
+                long groups = result.getLong(1);
+                if (groups > 0) {
+                    findings.warning(code, message, result.getInt(2), examples(
+                            "select 'lines ' || string_agg(line::text, ', ' order by line) " + exampleSuffix
+                                    + " from dataset_rows where dataset_id = ? group by text_hash having " + having
+                                    + " order by min(line) limit 5"), groups);
                 }
             }
         }

@@ -56,6 +56,12 @@ class ProblemApiTest {
     }
 
     @Test
+    void notAcceptable() {
+        String key = Api.newTenant();
+        isProblem(as(key).accept("application/xml").get("/v1/datasets").then(), 406, "not_acceptable");
+    }
+
+    @Test
     void malformedJson() {
         isProblem(asAdmin().contentType(ContentType.JSON).body("{\"name\": ").post("/v1/tenants").then(), 400,
                 "malformed_json");
