@@ -21,6 +21,26 @@ public interface BonsaiConfig {
 
     Log log();
 
+    Jobs jobs();
+
+    Engine engine();
+
+    interface Jobs {
+        /** Jobs run at once by one replica ({@code BONSAI_JOB_CONCURRENCY}). */
+        @WithDefault("1")
+        int concurrency();
+
+        /** How often a running job proves its replica alive; a job is revived elsewhere after 4 missed beats. */
+        @WithDefault("PT5S")
+        java.time.Duration heartbeatInterval();
+    }
+
+    interface Engine {
+        /** ONNX Runtime intra-op threads for training and inference work ({@code BONSAI_ENGINE_THREADS}). */
+        @WithDefault("1")
+        int intraOpThreads();
+    }
+
     interface Database {
         /**
          * Data directory of the embedded PostgreSQL ({@code BONSAI_PG_DIR}), used only when

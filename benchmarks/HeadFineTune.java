@@ -1,0 +1,107 @@
+// Head fine-tuning benchmark: frozen base-model embeddings + a softmax head, on a real dataset.
+// Run through benchmarks/fine-tune-head.sh, which builds the classpath.
+//
+//   java -cp <classpath> benchmarks/HeadFineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL
+//
+// SAMPLE_SIZE 0 uses the whole training file; otherwise a seeded stratified sample of that size.
+// 10% of the (sampled) training rows, stratified, are held out for validation and early stopping.
+
+import dev.bonsai.dataset.LabelledTextFile;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.HeadTrainer;
+import dev.bonsai.engine.SoftmaxHead;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+public class HeadFineTune {
+
+    public static void main(String[] args) throws Exception {
+        Path trainFile = Path.of(args[0]);
+        Path testFile = Path.of(args[1]);
+        int sampleSize = Integer.parseInt(args[2]);
+        BaseModel model = BaseModel.byId(args[3]).orElseThrow();
+        long seed = 42;
+
+        List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
+        List<LabelledTextFile.LabelledText> test = LabelledTextFile.read(testFile);
+        if (sampleSize > 0 && sampleSize < train.size()) {
+            train = stratifiedSample(train, sampleSize, seed);
+        }
+        List<String> labels = train.stream().map(LabelledTextFile.LabelledText::label).distinct().sorted().toList();
+        List<List<LabelledTextFile.LabelledText>> parts = stratifiedSplit(train, 0.1, seed);
+        List<LabelledTextFile.LabelledText> fit = parts.get(0);
+        List<LabelledTextFile.LabelledText> validation = parts.get(1);
+
+        long start = System.nanoTime();
+        float[][] fitX;
+        float[][] validationX;
+        float[][] testX;
+        try (Encoder encoder = Encoder.open(model, Encoder.Options.defaults(model))) {
+            fitX = encoder.embed(texts(fit));
+            validationX = encoder.embed(texts(validation));
+            long embedded = System.nanoTime();
+            System.out.printf("embedded %d training rows in %.1f s (%.0f rows/s)%n", fit.size() + validation.size(),
+                    (embedded - start) / 1e9, (fit.size() + validation.size()) / ((embedded - start) / 1e9));
+            testX = encoder.embed(texts(test));
+        }
+        long trainStart = System.nanoTime();
+        int[] fitY = indexes(fit, labels);
+        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(null, null, null, seed, null, null, fitY,
+                labels.size());
+        HeadTrainer.Result result = new HeadTrainer().train(fitX, fitY, validationX, indexes(validation, labels), labels,
+                hyperparameters, (epoch, total) -> { }, () -> false);
+        long trained = System.nanoTime();
+        ClassificationMetrics metrics = ClassificationMetrics.of(indexes(test, labels),
+                SoftmaxHead.argmax(result.head().probabilities(testX)), labels);
+        System.out.printf("trained the head in %.1f s: %d epochs (best %d), batch %d, learning rate %s%n",
+                (trained - trainStart) / 1e9, result.epochs().size(), result.bestEpoch(), hyperparameters.batchSize(),
+                hyperparameters.learningRate());
+        System.out.printf("%s head, %s (%d training rows incl. validation), test %s (%d rows): accuracy %.4f, macro-F1 %.4f%n",
+                model.id(), trainFile, train.size(), testFile, test.size(), metrics.accuracy(), metrics.macroF1());
+        System.out.printf("end to end (embedding training and validation rows, embedding test rows, training): %.1f s%n",
+                (trained - start) / 1e9);
+    }
+
+    static List<String> texts(List<LabelledTextFile.LabelledText> rows) {
+        return rows.stream().map(LabelledTextFile.LabelledText::text).toList();
+    }
+
+    static int[] indexes(List<LabelledTextFile.LabelledText> rows, List<String> labels) {
+        return rows.stream().mapToInt(row -> labels.indexOf(row.label())).toArray();
+    }
+
+    static Map<String, List<LabelledTextFile.LabelledText>> byLabel(List<LabelledTextFile.LabelledText> rows, long seed) {
+        Map<String, List<LabelledTextFile.LabelledText>> groups = new LinkedHashMap<>();
+        rows.forEach(row -> groups.computeIfAbsent(row.label(), key -> new ArrayList<>()).add(row));
+        Random random = new Random(seed);
+        groups.values().forEach(group -> Collections.shuffle(group, random));
+        return groups;
+    }
+
+    static List<LabelledTextFile.LabelledText> stratifiedSample(List<LabelledTextFile.LabelledText> rows, int size, long seed) {
+        List<LabelledTextFile.LabelledText> sample = new ArrayList<>();
+        byLabel(rows, seed).values().forEach(group ->
+                sample.addAll(group.subList(0, (int) Math.round(group.size() * (double) size / rows.size()))));
+        Collections.shuffle(sample, new Random(seed));
+        return sample;
+    }
+
+    static List<List<LabelledTextFile.LabelledText>> stratifiedSplit(List<LabelledTextFile.LabelledText> rows,
+            double heldOut, long seed) {
+        List<LabelledTextFile.LabelledText> kept = new ArrayList<>();
+        List<LabelledTextFile.LabelledText> held = new ArrayList<>();
+        byLabel(rows, seed).values().forEach(group -> {
+            int cut = (int) Math.round(group.size() * heldOut);
+            held.addAll(group.subList(0, cut));
+            kept.addAll(group.subList(cut, group.size()));
+        });
+        return List.of(kept, held);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.bonsai.finetune;
+
+import dev.bonsai.dataset.DatasetService;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobScheduler;
+import dev.bonsai.platform.Cursor;
+import dev.bonsai.platform.Ids;
+import dev.bonsai.platform.Page;
+import dev.bonsai.platform.Problem;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Fine-tuning jobs: everything checkable is checked before a job is queued. */
+@ApplicationScoped
+public class FineTuneJobService implements DatasetService.UsageCheck {
+
+    static final String TASK = "fine-tune";
+    static final List<String> METHODS = List.of("head", "partial", "full");
+    /** Methods this server runs; the others are refused with a clear answer. */
+    static final List<String> AVAILABLE_METHODS = List.of("head");
+
+    /** The body of {@code POST /v1/fine-tuning/jobs}. */
+    public record CreateRequest(String baseModel, String dataset, String validationDataset, String method,
+            Map<String, Object> hyperparameters, String name, Map<String, String> metadata) {
+    }
+
+    /** A job and whether this call created it (false: an earlier call with the same Idempotency-Key did). */
+    public record Created(FineTuneJob job, boolean created) {
+    }
+
+    @Inject
+    DatasetService datasets;
+
+    @Inject
+    JobScheduler scheduler;
+
+    @Inject
+    JobEvents events;
+
+    public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
+        if (idempotencyKey != null && idempotencyKey.length() > 200) {
+            throw ProblemException.invalidField("/Idempotency-Key", "The Idempotency-Key header may be at most 200 characters.");
+        }
+        if (idempotencyKey != null) {
+            Optional<FineTuneJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity
+                    .<FineTuneJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey)
+                    .firstResultOptional());
+            if (earlier.isPresent()) {
+                return new Created(view(earlier.get()), false);
+            }
+        }
+        Map<String, Object> hyperparameters = validate(tenantId, request);
+        FineTuneJobEntity job = new FineTuneJobEntity();
+        job.id = Ids.next("ftjob");
+        job.tenantId = tenantId;
+        job.name = request.name();
+        job.baseModel = request.baseModel();
+        job.datasetId = request.dataset();
+        job.method = request.method();
+        job.hyperparameters = hyperparameters;
+        job.metadata = request.metadata();
+        job.status = "queued";
+        job.idempotencyKey = idempotencyKey;
+        job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        if (request.validationDataset() != null) {
+            job.hyperparameters.put("validationDataset", request.validationDataset());
+        }
+        QuarkusTransaction.requiringNew().run(job::persist);
+        events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
+        scheduler.schedule(TASK, job.id);
+        return new Created(get(tenantId, job.id), true);
+    }
+
+    private Map<String, Object> validate(String tenantId, CreateRequest request) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        Optional<BaseModel> model = request.baseModel() == null ? Optional.empty() : BaseModel.byId(request.baseModel());
+        if (model.isEmpty()) {
+            errors.add(new Problem.FieldError("/baseModel", "baseModel must be one of "
+                    + java.util.Arrays.stream(BaseModel.values()).map(BaseModel::id).toList() + "."));
+        }
+        checkDataset(tenantId, request.dataset(), "/dataset", true, errors);
+        if (request.validationDataset() != null) {
+            checkDataset(tenantId, request.validationDataset(), "/validationDataset", false, errors);
+        }
+        if (request.method() == null || !METHODS.contains(request.method())) {
+            errors.add(new Problem.FieldError("/method", "method must be one of " + METHODS + "."));
+        } else if (!AVAILABLE_METHODS.contains(request.method())) {
+            errors.add(new Problem.FieldError("/method", "The '" + request.method()
+                    + "' method is not available on this server yet; use 'head'."));
+        }
+        if (request.name() != null && request.name().length() > 200) {
+            errors.add(new Problem.FieldError("/name", "name must be at most 200 characters."));
+        }
+        if (request.metadata() != null && request.metadata().size() > 16) {
+            errors.add(new Problem.FieldError("/metadata", "metadata may have at most 16 entries."));
+        }
+        Map<String, Object> hyperparameters = Hyperparameters.validate(request.hyperparameters(),
+                model.map(BaseModel::maxSequenceLength).orElse(512), errors);
+        if (!errors.isEmpty()) {
+            String detail = errors.size() == 1 ? errors.get(0).detail() : errors.size() + " fields are invalid.";
+            throw new ProblemException(ProblemType.VALIDATION_FAILED, detail, errors, Map.of(), Map.of());
+        }
+        return new LinkedHashMap<>(hyperparameters);
+    }
+
+    private void checkDataset(String tenantId, String id, String pointer, boolean required, List<Problem.FieldError> errors) {
+        if (id == null || id.isBlank()) {
+            if (required) {
+                errors.add(new Problem.FieldError(pointer, "Name the dataset to train on."));
+            }
+            return;
+        }
+        try {
+            var dataset = datasets.get(tenantId, id);
+            if (!"ready".equals(dataset.status())) {
+                errors.add(new Problem.FieldError(pointer, "Dataset " + id + " was rejected; fix the file and upload it again."));
+            }
+        } catch (ProblemException e) {
+            errors.add(new Problem.FieldError(pointer, "No dataset with id '" + id + "'."));
+        }
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public FineTuneJob get(String tenantId, String id) {
+        return view(find(tenantId, id));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<FineTuneJob> list(String tenantId, Integer limit, String after) {
+        int pageSize = Cursor.limit(limit);
+        long below = Cursor.decode(after);
+        List<FineTuneJobEntity> rows = FineTuneJobEntity.<FineTuneJobEntity>find(
+                "tenantId = ?1 and seq < ?2 order by seq desc", tenantId, below).page(0, pageSize + 1).list();
+        return Cursor.page(rows, pageSize, row -> row.seq, this::view);
+    }
+
+    /** Asks the worker to stop at its next check; a queued job is cancelled at once. */
+    @Transactional
+    public FineTuneJob cancel(String tenantId, String id) {
+        FineTuneJobEntity job = find(tenantId, id);
+        if (job.finished()) {
+            throw new ProblemException(ProblemType.CONFLICT, "The job has already " + job.status + ".");
+        }
+        job.cancelRequested = true;
+        if (job.status.equals("queued")) {
+            job.status = "cancelled";
+            job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        }
+        return view(job);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void checkOwned(String tenantId, String id) {
+        find(tenantId, id);
+    }
+
+    /** Events after {@code afterId}, and whether the job had ended before they were read. */
+    public record EventsSnapshot(boolean finished, List<dev.bonsai.job.JobEvent> events) {
+    }
+
+    /** For live streams, which run on their own threads: opens its own transaction. */
+    @Transactional
+    public EventsSnapshot eventsAfter(String id, long afterId) {
+        boolean finished = FineTuneJobEntity.<FineTuneJobEntity>findByIdOptional(id).map(FineTuneJobEntity::finished)
+                .orElse(true);
+        return new EventsSnapshot(finished, events.after(id, afterId, 100));
+    }
+
+    @Override
+    public Optional<String> usedBy(String tenantId, String datasetId) {
+        return FineTuneJobEntity.<FineTuneJobEntity>find(
+                "tenantId = ?1 and datasetId = ?2 and status in ('queued', 'running')", tenantId, datasetId)
+                .firstResultOptional().map(job -> "fine-tuning job " + job.id + " is " + job.status + " on it.");
+    }
+
+    private FineTuneJob view(FineTuneJobEntity job) {
+        Long position = null;
+        if (job.status.equals("queued")) {
+            position = FineTuneJobEntity.count("status = 'queued' and seq < ?1", job.seq);
+        }
+        return FineTuneJob.of(job, position);
+    }
+
+    private static FineTuneJobEntity find(String tenantId, String id) {
+        return FineTuneJobEntity.<FineTuneJobEntity>find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional()
+                .orElseThrow(() -> ProblemException.notFound("fine-tuning job", id));
+    }
+}

@@ -1,0 +1,430 @@
+package dev.bonsai.finetune;
+
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.ClassifierExport;
+import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.HeadTrainer;
+import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobScheduler;
+import dev.bonsai.model.ModelService;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import dev.bonsai.platform.BonsaiConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs a fine-tuning job outside any transaction: reads the dataset's rows, embeds them with the
+ * frozen base model (cached in blob storage per base model, length and dataset content, so a
+ * resumed or repeated job skips it), trains the head, evaluates it on the test split, exports one
+ * ONNX graph and registers the model. Failure is recorded on the job, never thrown.
+ */
+@ApplicationScoped
+public class FineTuneWorker implements JobScheduler.JobWorker {
+
+    private static final Logger LOG = Logger.getLogger(FineTuneWorker.class);
+    /** How often the job row is read for a cancellation request, at most. */
+    private static final long CANCEL_CHECK_MILLIS = 500;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    BlobStore blobs;
+
+    @Inject
+    JobEvents events;
+
+    @Inject
+    ModelService models;
+
+    @Inject
+    BonsaiConfig config;
+
+    /** A job ended early; carries the error to record (null: cancelled). */
+    private static final class Stop extends RuntimeException {
+        final String code;
+        final String param;
+
+        Stop(String code, String message, String param) {
+            super(message, null, false, false);
+            this.code = code;
+            this.param = param;
+        }
+    }
+
+    private record Rows(List<String> texts, List<String> labels, int[] splits, String datasetSha256) {
+    }
+
+    @Override
+    public String taskName() {
+        return FineTuneJobService.TASK;
+    }
+
+    @Override
+    public void run(String jobId) {
+        FineTuneJobEntity job = QuarkusTransaction.requiringNew().call(() -> start(jobId));
+        if (job == null) {
+            return;
+        }
+        long[] lastCheck = {0};
+        boolean[] cancelled = {false};
+        java.util.function.BooleanSupplier cancelRequested = () -> {
+            long now = System.currentTimeMillis();
+            if (!cancelled[0] && now - lastCheck[0] >= CANCEL_CHECK_MILLIS) {
+                lastCheck[0] = now;
+                cancelled[0] = QuarkusTransaction.requiringNew().call(() ->
+                        FineTuneJobEntity.<FineTuneJobEntity>findById(jobId).cancelRequested);
+            }
+            return cancelled[0];
+        };
+        try {
+            train(job, cancelRequested);
+        } catch (HeadTrainer.CancelledException e) {
+            finish(jobId, "cancelled", null, null, null);
+            events.message(jobId, "info", "Job cancelled; no model was produced.");
+        } catch (Stop e) {
+            if (e.code == null) {
+                finish(jobId, "cancelled", null, null, null);
+                events.message(jobId, "info", "Job cancelled; no model was produced.");
+            } else {
+                fail(jobId, e.code, e.getMessage(), e.param);
+            }
+        } catch (RuntimeException | IOException | SQLException e) {
+            LOG.errorf(e, "Fine-tuning job %s failed", jobId);
+            fail(jobId, "internal_error", "Training failed on our side; the job can be created again.", null);
+        }
+    }
+
+    private FineTuneJobEntity start(String jobId) {
+        FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
+        if (job == null || job.finished()) {
+            return null;
+        }
+        if (job.cancelRequested) {
+            job.status = "cancelled";
+            job.finishedAt = now();
+            return null;
+        }
+        job.attempts++;
+        job.status = "running";
+        if (job.startedAt == null) {
+            job.startedAt = now();
+        }
+        events.message(jobId, "info", job.attempts == 1 ? "Job started." : "Job resumed after an interruption (attempt "
+                + job.attempts + ").");
+        return job;
+    }
+
+    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled) throws IOException, SQLException {
+        BaseModel model = BaseModel.byId(job.baseModel).orElseThrow();
+        Rows rows = readRows(job.tenantId, job.datasetId, "dataset");
+        List<String> labels = rows.labels().stream().distinct().sorted().toList();
+        Object validationDataset = job.hyperparameters.get("validationDataset");
+        Rows validationRows = validationDataset == null ? null : readRows(job.tenantId, validationDataset.toString(), "validationDataset");
+        int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), model.maxSequenceLength());
+        Encoder.Options options = new Encoder.Options(config.engine().intraOpThreads(), 32, maxLength);
+
+        float[][] embeddings = embeddings(job, model, options, rows, 0.0, validationRows == null ? 0.8 : 0.6, cancelled);
+        float[][] validationEmbeddings = validationRows == null ? null
+                : embeddings(job, model, options, validationRows, 0.6, 0.8, cancelled);
+
+        List<float[]> trainX = new ArrayList<>();
+        List<Integer> trainY = new ArrayList<>();
+        List<float[]> validationX = new ArrayList<>();
+        List<Integer> validationY = new ArrayList<>();
+        List<float[]> testX = new ArrayList<>();
+        List<Integer> testY = new ArrayList<>();
+        for (int i = 0; i < rows.texts().size(); i++) {
+            int label = labels.indexOf(rows.labels().get(i));
+            switch (rows.splits()[i]) {
+                case 1 -> {
+                    if (validationRows == null) {
+                        validationX.add(embeddings[i]);
+                        validationY.add(label);
+                    } else {
+                        trainX.add(embeddings[i]);
+                        trainY.add(label);
+                    }
+                }
+                case 2 -> {
+                    testX.add(embeddings[i]);
+                    testY.add(label);
+                }
+                default -> {
+                    trainX.add(embeddings[i]);
+                    trainY.add(label);
+                }
+            }
+        }
+        if (validationRows != null) {
+            for (int i = 0; i < validationRows.texts().size(); i++) {
+                int label = labels.indexOf(validationRows.labels().get(i));
+                if (label < 0) {
+                    throw new Stop("unknown_label", "The validation dataset has the label '" + validationRows.labels().get(i)
+                            + "', which the training dataset does not.", "validationDataset");
+                }
+                validationX.add(validationEmbeddings[i]);
+                validationY.add(label);
+            }
+        }
+        if (validationX.isEmpty()) {
+            events.message(job.id, "warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
+            validationX = trainX;
+            validationY = trainY;
+        }
+        int[] trainLabels = trainY.stream().mapToInt(Integer::intValue).toArray();
+        HeadTrainer.Hyperparameters hyperparameters = resolve(job.hyperparameters, trainLabels, labels.size());
+        events.message(job.id, "info", "Training the head: " + hyperparameters.epochs() + " epochs at most, batch "
+                + hyperparameters.batchSize() + ", learning rate " + hyperparameters.learningRate() + ", seed "
+                + hyperparameters.seed() + ".");
+        HeadTrainer.Result result = new HeadTrainer().train(trainX.toArray(float[][]::new), trainLabels,
+                validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
+                hyperparameters, (epoch, total) -> {
+                    Map<String, Object> data = new LinkedHashMap<>();
+                    data.put("epoch", epoch.epoch());
+                    data.put("trainLoss", round(epoch.trainLoss()));
+                    data.put("validationLoss", round(epoch.validationLoss()));
+                    data.put("validationAccuracy", epoch.validation().accuracy());
+                    data.put("validationMacroF1", epoch.validation().macroF1());
+                    events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                    progress(job.id, 0.8 + 0.15 * epoch.epoch() / total);
+                }, cancelled);
+
+        ClassificationMetrics test = testX.isEmpty() ? null : ClassificationMetrics.of(
+                testY.stream().mapToInt(Integer::intValue).toArray(),
+                SoftmaxHead.argmax(result.head().probabilities(testX.toArray(float[][]::new))), labels);
+        ClassificationMetrics validation = result.epochs().get(result.bestEpoch() - 1).validation();
+        events.message(job.id, "info", "Best epoch " + result.bestEpoch() + " (validation macro-F1 "
+                + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
+                + test.macroF1() + "."));
+        if (cancelled.getAsBoolean()) {
+            throw new Stop(null, "cancelled", null);
+        }
+
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("bonsai.baseModel", model.id());
+        provenance.put("bonsai.baseModelSource", model.source());
+        provenance.put("bonsai.datasetSha256", rows.datasetSha256());
+        provenance.put("bonsai.method", job.method);
+        provenance.put("bonsai.hyperparameters", describe(hyperparameters, maxLength));
+        provenance.put("bonsai.job", job.id);
+        provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
+                + ", djl-tokenizers 0.35.1");
+        byte[] graph;
+        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
+            graph = ClassifierExport.export(onnx.readAllBytes(), model, result.head(), labels, provenance);
+        }
+        String sha256 = store(graph);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("bestEpoch", result.bestEpoch());
+        metrics.put("epochsRun", result.epochs().size());
+        metrics.put("validation", validation);
+        if (test != null) {
+            metrics.put("test", test);
+        }
+        String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
+                model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
+                new LinkedHashMap<>(provenance)));
+        finish(job.id, "succeeded", modelId, metrics, null);
+        events.message(job.id, "info", "Model " + modelId + " is ready.");
+    }
+
+    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, Rows rows, double from,
+            double to, java.util.function.BooleanSupplier cancelled) throws IOException {
+        String cacheKey = sha256((model.id() + "|" + options.maxSequenceLength() + "|" + rows.datasetSha256() + "|"
+                + rows.texts().size()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (blobs.exists(cacheKey)) {
+            events.message(job.id, "info", "Embeddings of " + rows.texts().size() + " rows taken from the cache.");
+            progress(job.id, to);
+            try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(blobs.open(cacheKey)))) {
+                float[][] embeddings = new float[in.readInt()][in.readInt()];
+                for (float[] row : embeddings) {
+                    for (int d = 0; d < row.length; d++) {
+                        row[d] = in.readFloat();
+                    }
+                }
+                return embeddings;
+            }
+        }
+        events.message(job.id, "info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
+        float[][] embeddings = new float[rows.texts().size()][];
+        int chunk = 256;
+        try (Encoder encoder = Encoder.open(model, options)) {
+            for (int start = 0; start < rows.texts().size(); start += chunk) {
+                if (cancelled.getAsBoolean()) {
+                    throw new Stop(null, "cancelled", null);
+                }
+                int end = Math.min(rows.texts().size(), start + chunk);
+                float[][] part = encoder.embed(rows.texts().subList(start, end));
+                System.arraycopy(part, 0, embeddings, start, part.length);
+                progress(job.id, from + (to - from) * end / rows.texts().size());
+            }
+        }
+        Path file = Files.createTempFile(blobs.scratchDirectory(), "embeddings", ".bin");
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeInt(embeddings.length);
+            out.writeInt(embeddings.length == 0 ? 0 : embeddings[0].length);
+            for (float[] row : embeddings) {
+                for (float value : row) {
+                    out.writeFloat(value);
+                }
+            }
+        }
+        blobs.putFile(cacheKey, file);
+        return embeddings;
+    }
+
+    private Rows readRows(String tenantId, String datasetId, String param) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            String sha256;
+            try (PreparedStatement query = connection.prepareStatement(
+                    "select sha256 from datasets where id = ? and tenant_id = ? and status = 'ready'")) {
+                query.setString(1, datasetId);
+                query.setString(2, tenantId);
+                try (ResultSet result = query.executeQuery()) {
+                    if (!result.next()) {
+                        throw new Stop("dataset_unavailable", "Dataset " + datasetId + " no longer exists.", param);
+                    }
+                    sha256 = result.getString(1);
+                }
+            }
+            List<String> texts = new ArrayList<>();
+            List<String> labels = new ArrayList<>();
+            List<Integer> splits = new ArrayList<>();
+            try (PreparedStatement query = connection.prepareStatement(
+                    "select text, label, split from dataset_rows where dataset_id = ? order by row_index")) {
+                query.setString(1, datasetId);
+                query.setFetchSize(1000);
+                try (ResultSet result = query.executeQuery()) {
+                    while (result.next()) {
+                        texts.add(result.getString(1));
+                        labels.add(result.getString(2));
+                        splits.add(result.getInt(3));
+                    }
+                }
+            }
+            return new Rows(texts, labels, splits.stream().mapToInt(Integer::intValue).toArray(), sha256);
+        }
+    }
+
+    private static HeadTrainer.Hyperparameters resolve(Map<String, Object> requested, int[] labels, int classes) {
+        Object weights = requested.get("classWeights");
+        double[] classWeights = null;
+        if ("none".equals(weights)) {
+            classWeights = new double[classes];
+            java.util.Arrays.fill(classWeights, 1.0);
+        } else if ("balanced".equals(weights)) {
+            int[] counts = new int[classes];
+            for (int label : labels) {
+                counts[label]++;
+            }
+            classWeights = new double[classes];
+            for (int c = 0; c < classes; c++) {
+                classWeights[c] = counts[c] == 0 ? 1.0 : (double) labels.length / (classes * counts[c]);
+            }
+        }
+        return HeadTrainer.resolve(integer(requested.get("epochs")), integer(requested.get("batchSize")),
+                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : null,
+                requested.get("seed") instanceof Number seed ? seed.longValue() : null,
+                integer(requested.get("earlyStoppingPatience")), classWeights, labels, classes);
+    }
+
+    private static Integer integer(Object value) {
+        return value instanceof Number number ? number.intValue() : null;
+    }
+
+    private static int intOr(Object value, int fallback) {
+        return value instanceof Number number ? number.intValue() : fallback;
+    }
+
+    private static String describe(HeadTrainer.Hyperparameters hyperparameters, int maxLength) {
+        return "{\"epochs\":" + hyperparameters.epochs() + ",\"batchSize\":" + hyperparameters.batchSize()
+                + ",\"learningRate\":" + hyperparameters.learningRate() + ",\"seed\":" + hyperparameters.seed()
+                + ",\"earlyStoppingPatience\":" + hyperparameters.earlyStoppingPatience() + ",\"maxSequenceLength\":"
+                + maxLength + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";
+    }
+
+    private String store(byte[] graph) throws IOException {
+        Path file = Files.createTempFile(blobs.scratchDirectory(), "model", ".onnx");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(graph);
+        }
+        String sha256 = sha256(graph);
+        blobs.putFile(sha256, file);
+        return sha256;
+    }
+
+    private void progress(String jobId, double value) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
+            if (job != null && job.status.equals("running")) {
+                job.progress = (float) Math.min(1, value);
+            }
+        });
+    }
+
+    private void finish(String jobId, String status, String modelId, Map<String, Object> result, Map<String, Object> error) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
+            job.status = status;
+            job.modelId = modelId;
+            job.result = result;
+            job.error = error;
+            if (status.equals("succeeded")) {
+                job.progress = 1;
+            }
+            job.finishedAt = now();
+        });
+    }
+
+    private void fail(String jobId, String code, String message, String param) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        if (param != null) {
+            error.put("param", param);
+        }
+        finish(jobId, "failed", null, null, error);
+        events.message(jobId, "error", "Job failed: " + message);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1e6) / 1e6;
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.bonsai.model;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import org.hibernate.annotations.Generated;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** One artifact of a model: the original fine-tuned graph, or a compressed copy of it. */
+@Entity
+@Table(name = "model_variants")
+public class ModelVariantEntity extends PanacheEntityBase {
+
+    @Id
+    public String id;
+
+    @Generated
+    @Column(insertable = false, updatable = false)
+    public long seq;
+
+    @Column(name = "model_id")
+    public String modelId;
+
+    public String kind;
+
+    public String format;
+
+    public String sha256;
+
+    public long bytes;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> metrics;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> provenance;
+
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+}
