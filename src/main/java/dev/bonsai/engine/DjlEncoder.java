@@ -1,0 +1,126 @@
+package dev.bonsai.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The BERT forward pass written with DJL NDArray operations over a graph's own weights, so that
+ * they can be trained with autograd. Every operation mirrors the ONNX graph's (same order, same
+ * constants), which is why ONNX Runtime on the re-exported graph gives the same outputs.
+ *
+ * <p>Ownership: the parameters live in the manager given at construction, which the caller
+ * closes. An operation's result belongs to the manager of its first operand, so every
+ * intermediate is attached to the per-step manager passed to {@link #embed}; nothing accumulates
+ * in the parameter manager between steps.
+ */
+final class DjlEncoder {
+
+    private final TransformerWeights weights;
+    private final BaseModel.Pooling pooling;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
+    DjlEncoder(NDManager manager, TransformerWeights weights, BaseModel.Pooling pooling) {
+        this.weights = weights;
+        this.pooling = pooling;
+        for (String role : weights.roles()) {
+            TransformerWeights.Tensor tensor = weights.get(role);
+            parameters.put(role, manager.create(tensor.values(), new Shape(tensor.shape())));
+        }
+    }
+
+    Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** Roles of the weights of the top {@code layers} layers (all of them for the full method). */
+    boolean isInTopLayers(String role, int topLayers) {
+        if (topLayers >= weights.layers()) {
+            return true;
+        }
+        if (!role.startsWith("layer.")) {
+            return false;
+        }
+        int layer = Integer.parseInt(role.substring("layer.".length(), role.indexOf('.', "layer.".length())));
+        return layer >= weights.layers() - topLayers;
+    }
+
+    /**
+     * Pooled, L2-normalised sentence embeddings {@code [batch, dim]} for token ids, attention mask
+     * and token types of shape {@code [batch, seq]} (int64, owned by {@code step}).
+     */
+    NDArray embed(NDManager step, NDArray ids, NDArray mask, NDArray types) {
+        Scope s = new Scope(step);
+        long batch = ids.getShape().get(0);
+        long sequence = ids.getShape().get(1);
+        long hidden = weights.get("embeddings.word").shape()[1];
+        NDArray positions = step.arange(0, sequence, 1, ai.djl.ndarray.types.DataType.INT64);
+        NDArray words = s.a(p("embeddings.word").get(new NDIndex("{}", ids.flatten()))).reshape(batch, sequence, hidden);
+        NDArray tokenTypes = s.a(p("embeddings.tokenType").get(new NDIndex("{}", types.flatten()))).reshape(batch, sequence, hidden);
+        NDArray position = s.a(p("embeddings.position").get(new NDIndex("{}", positions)));
+        NDArray x = s.a(s.a(words.add(tokenTypes)).add(position));
+        x = layerNorm(s, x, "embeddings.norm");
+
+        NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
+        NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(weights.maskFill()))
+                .reshape(batch, 1, 1, sequence));
+        int heads = weights.heads();
+        int headSize = weights.headSize();
+        float scale = (float) Math.sqrt(headSize);
+        for (int layer = 0; layer < weights.layers(); layer++) {
+            String role = "layer." + layer + ".";
+            NDArray query = s.a(s.a(s.a(x.matMul(p(role + "query.weight"))).add(p(role + "query.bias")))
+                    .reshape(batch, sequence, heads, headSize).transpose(0, 2, 1, 3));
+            NDArray key = s.a(s.a(s.a(x.matMul(p(role + "key.weight"))).add(p(role + "key.bias")))
+                    .reshape(batch, sequence, heads, headSize).transpose(0, 2, 3, 1));
+            NDArray value = s.a(s.a(s.a(x.matMul(p(role + "value.weight"))).add(p(role + "value.bias")))
+                    .reshape(batch, sequence, heads, headSize).transpose(0, 2, 1, 3));
+            NDArray scores = s.a(s.a(s.a(query.matMul(key)).div(scale)).add(attentionBias));
+            NDArray probabilities = s.a(scores.softmax(3));
+            NDArray context = s.a(s.a(s.a(probabilities.matMul(value)).transpose(0, 2, 1, 3))
+                    .reshape(batch, sequence, hidden));
+            NDArray attended = s.a(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
+                    .add(p(role + "attentionOutput.bias"))).add(x));
+            x = layerNorm(s, attended, role + "attentionNorm");
+            NDArray intermediate = s.a(s.a(x.matMul(p(role + "intermediate.weight"))).add(p(role + "intermediate.bias")));
+            NDArray gelu = s.a(s.a(intermediate.mul(s.a(s.a(s.a(intermediate.div((float) Math.sqrt(2.0))).erf()).add(1f))))
+                    .mul(0.5f));
+            NDArray output = s.a(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))).add(x));
+            x = layerNorm(s, output, role + "outputNorm");
+        }
+        NDArray pooled;
+        if (pooling == BaseModel.Pooling.CLS) {
+            pooled = s.a(x.get(new NDIndex(":, 0, :")));
+        } else {
+            NDArray mask3 = s.a(maskFloat.reshape(batch, sequence, 1));
+            NDArray summed = s.a(s.a(x.mul(mask3)).sum(new int[] {1}));
+            NDArray count = s.a(s.a(mask3.sum(new int[] {1})).maximum(Pooling.EPSILON));
+            pooled = s.a(summed.div(count));
+        }
+        NDArray norm = s.a(s.a(s.a(s.a(pooled.mul(pooled)).sum(new int[] {1}, true)).sqrt()).maximum(Pooling.EPSILON));
+        return s.a(pooled.div(norm));
+    }
+
+    private NDArray layerNorm(Scope s, NDArray x, String role) {
+        NDArray mean = s.a(x.mean(new int[] {-1}, true));
+        NDArray centred = s.a(x.sub(mean));
+        NDArray variance = s.a(s.a(centred.pow(2)).mean(new int[] {-1}, true));
+        NDArray normalised = s.a(centred.div(s.a(s.a(variance.add(weights.epsilon())).sqrt())));
+        return s.a(s.a(normalised.mul(p(role + ".weight"))).add(p(role + ".bias")));
+    }
+
+    private NDArray p(String role) {
+        return parameters.get(role);
+    }
+
+    /** Moves every intermediate into the step's manager. */
+    private record Scope(NDManager step) {
+        NDArray a(NDArray array) {
+            array.attach(step);
+            return array;
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package dev.bonsai.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Fine-tunes the encoder itself together with the head (the {@code partial} and {@code full}
+ * methods): AdamW on class-weighted cross-entropy through the whole forward pass, written in DJL
+ * over the graph's own weights. {@code trainableLayers} top transformer layers learn (all layers
+ * plus the embeddings for {@code full}); the rest stay as they were. The head starts from one
+ * trained on frozen embeddings, so the first steps do not push random-head gradients into the
+ * encoder. Each epoch is evaluated on the validation set and the best one is kept, as in
+ * {@link HeadTrainer}. The result is an encoder graph with the trained weights written back into
+ * its initializers.
+ */
+public final class EncoderTrainer {
+
+    static {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    /** Settings of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning. */
+    public record Hyperparameters(int epochs, int batchSize, double learningRate, double weightDecay, long seed,
+            int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
+    }
+
+    public record Result(byte[] encoderGraph, SoftmaxHead head, int bestEpoch, List<HeadTrainer.Epoch> epochs,
+            boolean stoppedEarly, double samplesPerSecond) {
+    }
+
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double ADAM_EPSILON = 1e-8;
+
+    public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Hyperparameters hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+        TransformerWeights weights = TransformerWeights.read(encoderGraph);
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed((int) hyperparameters.seed());
+        try (HuggingFaceTokenizer tokenizer = tokenizer(model, hyperparameters.maxSequenceLength());
+                NDManager manager = engine.newBaseManager()) {
+            DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
+            Map<String, NDArray> trainable = new LinkedHashMap<>();
+            encoder.parameters().forEach((role, parameter) -> {
+                if (encoder.isInTopLayers(role, hyperparameters.trainableLayers())) {
+                    trainable.put(role, parameter);
+                }
+            });
+            NDArray headWeight = manager.create(flatten(initialHead.weights()),
+                    new Shape(initialHead.dimensions(), initialHead.classes()));
+            NDArray headBias = manager.create(initialHead.bias().clone());
+            trainable.put("head.weight", headWeight);
+            trainable.put("head.bias", headBias);
+            Map<String, NDArray[]> moments = new HashMap<>();
+            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                entry.getValue().setRequiresGradient(true);
+                moments.put(entry.getKey(), new NDArray[] {entry.getValue().zerosLike(), entry.getValue().zerosLike()});
+            }
+
+            int n = trainTexts.size();
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Random random = new Random(hyperparameters.seed());
+            List<HeadTrainer.Epoch> epochs = new ArrayList<>();
+            Map<String, float[]> best = null;
+            double bestF1 = -1;
+            double bestLoss = Double.MAX_VALUE;
+            int bestEpoch = 0;
+            int sinceBest = 0;
+            long step = 0;
+            long trainingNanos = 0;
+            long samples = 0;
+            for (int epoch = 1; epoch <= hyperparameters.epochs(); epoch++) {
+                shuffle(order, random);
+                double lossSum = 0;
+                double weightSum = 0;
+                for (int start = 0; start < n; start += hyperparameters.batchSize()) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new HeadTrainer.CancelledException();
+                    }
+                    long began = System.nanoTime();
+                    int end = Math.min(n, start + hyperparameters.batchSize());
+                    List<String> texts = new ArrayList<>();
+                    float[] targets = new float[(end - start) * labels.size()];
+                    double batchWeight = 0;
+                    for (int k = start; k < end; k++) {
+                        int i = order[k];
+                        texts.add(trainTexts.get(i));
+                        double sampleWeight = hyperparameters.classWeights()[trainLabels[i]];
+                        targets[(k - start) * labels.size() + trainLabels[i]] = (float) sampleWeight;
+                        batchWeight += sampleWeight;
+                    }
+                    step++;
+                    try (NDManager stepManager = manager.newSubManager()) {
+                        NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                        NDArray target = stepManager.create(targets, new Shape(end - start, labels.size()));
+                        NDArray loss;
+                        try (GradientCollector collector = engine.newGradientCollector()) {
+                            collector.zeroGradients();
+                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
+                            NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
+                            NDArray logProbabilities = attach(stepManager, logits.logSoftmax(1));
+                            loss = attach(stepManager, attach(stepManager, attach(stepManager,
+                                    logProbabilities.mul(target)).sum()).mul((float) (-1.0 / batchWeight)));
+                            collector.backward(loss);
+                        }
+                        lossSum += loss.getFloat() * batchWeight;
+                        weightSum += batchWeight;
+                        adamW(stepManager, trainable, moments, step, hyperparameters);
+                    }
+                    trainingNanos += System.nanoTime() - began;
+                    samples += end - start;
+                }
+                SoftmaxHead head = new SoftmaxHead(unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
+                        headBias.toFloatArray());
+                float[][] validationProbabilities = head.probabilities(embed(manager, encoder, tokenizer, validationTexts,
+                        hyperparameters.batchSize()));
+                double validationLoss = HeadTrainer.crossEntropy(validationProbabilities, validationLabels);
+                ClassificationMetrics validation = ClassificationMetrics.of(validationLabels,
+                        SoftmaxHead.argmax(validationProbabilities), labels);
+                HeadTrainer.Epoch result = new HeadTrainer.Epoch(epoch, lossSum / Math.max(weightSum, 1e-12),
+                        validationLoss, validation);
+                epochs.add(result);
+                listener.epochEnded(result, hyperparameters.epochs());
+                if (validation.macroF1() > bestF1 || (validation.macroF1() == bestF1 && validationLoss < bestLoss)) {
+                    best = snapshot(trainable);
+                    bestF1 = validation.macroF1();
+                    bestLoss = validationLoss;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                } else if (++sinceBest >= hyperparameters.earlyStoppingPatience()) {
+                    break;
+                }
+            }
+            boolean stoppedEarly = epochs.size() < hyperparameters.epochs();
+            SoftmaxHead head = new SoftmaxHead(unflatten(best.remove("head.weight"), initialHead.dimensions()),
+                    best.remove("head.bias"));
+            double samplesPerSecond = samples / Math.max(trainingNanos / 1e9, 1e-9);
+            return new Result(weights.withWeights(best), head, bestEpoch, epochs, stoppedEarly, samplesPerSecond);
+        }
+    }
+
+    /** Sentence embeddings of {@code texts} with the current weights, without recording gradients. */
+    static float[][] embed(NDManager manager, DjlEncoder encoder, HuggingFaceTokenizer tokenizer, List<String> texts,
+            int batchSize) {
+        float[][] result = new float[texts.size()][];
+        for (int start = 0; start < texts.size(); start += batchSize) {
+            List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
+            try (NDManager step = manager.newSubManager()) {
+                NDArray[] tokens = tokens(step, tokenizer, batch);
+                NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]).stopGradient();
+                embeddings.attach(step);
+                long dimensions = embeddings.getShape().get(1);
+                float[] flat = embeddings.toFloatArray();
+                for (int i = 0; i < batch.size(); i++) {
+                    result[start + i] = java.util.Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray[]> moments, long t,
+            Hyperparameters hyperparameters) {
+        double correction1 = 1 - Math.pow(BETA1, t);
+        double correction2 = 1 - Math.pow(BETA2, t);
+        float rate = (float) hyperparameters.learningRate();
+        for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+            NDArray parameter = entry.getValue();
+            NDArray gradient = parameter.getGradient();
+            gradient.attach(step);
+            NDArray[] m = moments.get(entry.getKey());
+            m[0].muli((float) BETA1).addi(attach(step, gradient.mul((float) (1 - BETA1))));
+            m[1].muli((float) BETA2).addi(attach(step, attach(step, gradient.mul(gradient)).mul((float) (1 - BETA2))));
+            NDArray mHat = attach(step, m[0].div((float) correction1));
+            NDArray vHat = attach(step, m[1].div((float) correction2));
+            NDArray update = attach(step, mHat.div(attach(step, attach(step, vHat.sqrt()).add((float) ADAM_EPSILON))));
+            if (!entry.getKey().endsWith("bias") && !entry.getKey().contains("norm")) {
+                update = attach(step, update.add(attach(step, parameter.mul((float) hyperparameters.weightDecay()))));
+            }
+            parameter.subi(attach(step, update.mul(rate)));
+        }
+    }
+
+    private static NDArray attach(NDManager step, NDArray array) {
+        array.attach(step);
+        return array;
+    }
+
+    static NDArray[] tokens(NDManager step, HuggingFaceTokenizer tokenizer, List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        int rows = encodings.length;
+        int columns = encodings[0].getIds().length;
+        long[] ids = new long[rows * columns];
+        long[] mask = new long[rows * columns];
+        long[] types = new long[rows * columns];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(encodings[i].getIds(), 0, ids, i * columns, columns);
+            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * columns, columns);
+            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * columns, columns);
+        }
+        Shape shape = new Shape(rows, columns);
+        return new NDArray[] {step.create(ids, shape), step.create(mask, shape), step.create(types, shape)};
+    }
+
+    static HuggingFaceTokenizer tokenizer(BaseModel model, int maxLength) {
+        try (InputStream json = TextTokenizer.resource(model.tokenizerResource())) {
+            return HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true", "maxLength",
+                    Integer.toString(Math.min(maxLength, model.maxSequenceLength())), "addSpecialTokens", "true"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, float[]> snapshot(Map<String, NDArray> trainable) {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        trainable.forEach((role, parameter) -> copy.put(role, parameter.toFloatArray()));
+        return copy;
+    }
+
+    private static float[] flatten(float[][] matrix) {
+        int columns = matrix[0].length;
+        float[] flat = new float[matrix.length * columns];
+        for (int row = 0; row < matrix.length; row++) {
+            System.arraycopy(matrix[row], 0, flat, row * columns, columns);
+        }
+        return flat;
+    }
+
+    private static float[][] unflatten(float[] flat, int rows) {
+        int columns = flat.length / rows;
+        float[][] matrix = new float[rows][];
+        for (int row = 0; row < rows; row++) {
+            matrix[row] = java.util.Arrays.copyOfRange(flat, row * columns, (row + 1) * columns);
+        }
+        return matrix;
+    }
+
+    private static void shuffle(int[] order, Random random) {
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+    }
+}

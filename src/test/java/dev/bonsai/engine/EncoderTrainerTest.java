@@ -1,0 +1,136 @@
+package dev.bonsai.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDManager;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The DJL forward pass against ONNX Runtime, and the partial and full methods on a small dataset. */
+class EncoderTrainerTest {
+
+    private static final double PARITY_TOLERANCE = 1e-4;
+    private static final BaseModel MODEL = BaseModel.ALL_MINILM_L6_V2;
+
+    private static byte[] baseGraph;
+    private static SmallDataset data;
+    private static Encoder onnxEncoder;
+    private static SoftmaxHead warmHead;
+
+    @BeforeAll
+    static void load() throws Exception {
+        try (InputStream onnx = TextTokenizer.resource(MODEL.onnxResource())) {
+            baseGraph = onnx.readAllBytes();
+        }
+        data = new SmallDataset();
+        onnxEncoder = Encoder.open(MODEL, new Encoder.Options(1, 16, 64));
+        float[][] trainX = onnxEncoder.embed(data.texts.subList(0, 45));
+        int[] trainY = data.labelArray(0, 45);
+        warmHead = new HeadTrainer().train(trainX, trainY, trainX, trainY, SmallDataset.LABELS,
+                HeadTrainer.resolve(20, 8, null, 1L, null, null, trainY, 3), (epoch, total) -> { }, () -> false).head();
+    }
+
+    @AfterAll
+    static void close() {
+        onnxEncoder.close();
+    }
+
+    private static float[][] djlEmbeddings(byte[] graph, List<String> texts) {
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, 64)) {
+            DjlEncoder encoder = new DjlEncoder(manager, TransformerWeights.read(graph), MODEL.pooling());
+            return EncoderTrainer.embed(manager, encoder, tokenizer, texts, 16);
+        }
+    }
+
+    @Test
+    void djlForwardPassMatchesOnnxRuntime() {
+        List<String> texts = data.texts.subList(0, 10);
+        float[][] djl = djlEmbeddings(baseGraph, texts);
+        float[][] onnx = onnxEncoder.embed(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            for (int d = 0; d < onnx[i].length; d++) {
+                assertEquals(onnx[i][d], djl[i][d], PARITY_TOLERANCE, "text " + i + " dimension " + d);
+            }
+        }
+    }
+
+    private static EncoderTrainer.Result train(int trainableLayers, long seed) {
+        int[] trainY = data.labelArray(0, 45);
+        EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(2, 8, 5e-5, 0.01, seed, 2,
+                trainableLayers, 64, new double[] {1, 1, 1});
+        return new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), trainY, data.texts.subList(45, 60),
+                data.labelArray(45, 60), SmallDataset.LABELS, warmHead, hyperparameters, (epoch, total) -> { }, () -> false);
+    }
+
+    @Test
+    void fullFineTuningExportsAGraphThatReproducesTheTrainer() throws Exception {
+        EncoderTrainer.Result result = train(MODEL.layers(), 5);
+        assertTrue(result.samplesPerSecond() > 0);
+        TransformerWeights before = TransformerWeights.read(baseGraph);
+        TransformerWeights after = TransformerWeights.read(result.encoderGraph());
+        assertFalse(java.util.Arrays.equals(before.get("layer.0.query.weight").values(),
+                after.get("layer.0.query.weight").values()), "full fine-tuning changes the lowest layer too");
+
+        List<String> texts = data.texts.subList(45, 60);
+        float[][] expected = result.head().probabilities(djlEmbeddings(result.encoderGraph(), texts));
+        byte[] exported = ClassifierExport.export(result.encoderGraph(), MODEL, result.head(), SmallDataset.LABELS,
+                Map.of("bonsai.method", "full"));
+        Encoder.Tokens tokens;
+        try (Encoder tokenizerOnly = Encoder.open(MODEL, result.encoderGraph(), new Encoder.Options(1, 16, 64))) {
+            tokens = tokenizerOnly.tokenize(texts);
+        }
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        try (OrtSession session = environment.createSession(exported, new OrtSession.SessionOptions())) {
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            inputs.put("input_ids", Encoder.tensor(environment, tokens.ids()));
+            inputs.put("attention_mask", Encoder.tensor(environment, tokens.attentionMask()));
+            inputs.put("token_type_ids", Encoder.tensor(environment, tokens.typeIds()));
+            try (OrtSession.Result output = session.run(inputs)) {
+                float[][] probabilities = (float[][]) output.get(ClassifierExport.PROBABILITIES).orElseThrow().getValue();
+                for (int i = 0; i < texts.size(); i++) {
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(expected[i][c], probabilities[i][c], PARITY_TOLERANCE, "row " + i + " class " + c);
+                    }
+                }
+                int[] predicted = SoftmaxHead.argmax(probabilities);
+                ClassificationMetrics metrics = ClassificationMetrics.of(data.labelArray(45, 60), predicted, SmallDataset.LABELS);
+                assertTrue(metrics.accuracy() >= 0.9, "test accuracy " + metrics.accuracy());
+            } finally {
+                inputs.values().forEach(OnnxTensor::close);
+            }
+        }
+    }
+
+    @Test
+    void partialFineTuningLeavesTheLowerLayersAlone() {
+        EncoderTrainer.Result result = train(1, 5);
+        TransformerWeights before = TransformerWeights.read(baseGraph);
+        TransformerWeights after = TransformerWeights.read(result.encoderGraph());
+        assertArrayEquals(before.get("embeddings.word").values(), after.get("embeddings.word").values());
+        assertArrayEquals(before.get("layer.4.output.weight").values(), after.get("layer.4.output.weight").values());
+        assertFalse(java.util.Arrays.equals(before.get("layer.5.output.weight").values(),
+                after.get("layer.5.output.weight").values()), "the top layer learned");
+    }
+
+    @Test
+    void sameSeedSameTraining() {
+        EncoderTrainer.Result first = train(1, 9);
+        EncoderTrainer.Result second = train(1, 9);
+        assertEquals(first.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList(),
+                second.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList());
+    }
+}
