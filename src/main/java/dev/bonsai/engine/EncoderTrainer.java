@@ -41,6 +41,11 @@ public final class EncoderTrainer {
             int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
     }
 
+    /** Told after every optimisation step, for progress. */
+    public interface StepListener {
+        void stepEnded(long step, long totalSteps);
+    }
+
     public record Result(byte[] encoderGraph, SoftmaxHead head, int bestEpoch, List<HeadTrainer.Epoch> epochs,
             boolean stoppedEarly, double samplesPerSecond) {
     }
@@ -52,6 +57,13 @@ public final class EncoderTrainer {
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
             Hyperparameters hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+        return train(model, encoderGraph, trainTexts, trainLabels, validationTexts, validationLabels, labels, initialHead,
+                hyperparameters, listener, (step, total) -> { }, cancelled);
+    }
+
+    public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled) {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) hyperparameters.seed());
@@ -88,6 +100,7 @@ public final class EncoderTrainer {
             int bestEpoch = 0;
             int sinceBest = 0;
             long step = 0;
+            long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
             long trainingNanos = 0;
             long samples = 0;
             for (int epoch = 1; epoch <= hyperparameters.epochs(); epoch++) {
@@ -130,6 +143,7 @@ public final class EncoderTrainer {
                     }
                     trainingNanos += System.nanoTime() - began;
                     samples += end - start;
+                    steps.stepEnded(step, totalSteps);
                 }
                 SoftmaxHead head = new SoftmaxHead(unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
                         headBias.toFloatArray());

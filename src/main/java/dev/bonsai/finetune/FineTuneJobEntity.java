@@ -7,11 +7,17 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 import java.util.Map;
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.Generated;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
+/**
+ * A job row. Updated with only the changed columns, because the worker (progress, status) and the
+ * API (cancellation requests) write to the same row concurrently.
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "fine_tuning_jobs")
 public class FineTuneJobEntity extends PanacheEntityBase {
 

@@ -28,8 +28,6 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
 
     static final String TASK = "fine-tune";
     static final List<String> METHODS = List.of("head", "partial", "full");
-    /** Methods this server runs; the others are refused with a clear answer. */
-    static final List<String> AVAILABLE_METHODS = List.of("head");
 
     /** The body of {@code POST /v1/fine-tuning/jobs}. */
     public record CreateRequest(String baseModel, String dataset, String validationDataset, String method,
@@ -77,10 +75,13 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         if (request.validationDataset() != null) {
             job.hyperparameters.put("validationDataset", request.validationDataset());
         }
-        QuarkusTransaction.requiringNew().run(job::persist);
+        FineTuneJob queued = QuarkusTransaction.requiringNew().call(() -> {
+            job.persist();
+            return view(job);
+        });
         events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
         scheduler.schedule(TASK, job.id);
-        return new Created(get(tenantId, job.id), true);
+        return new Created(queued, true);
     }
 
     private Map<String, Object> validate(String tenantId, CreateRequest request) {
@@ -96,9 +97,15 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         }
         if (request.method() == null || !METHODS.contains(request.method())) {
             errors.add(new Problem.FieldError("/method", "method must be one of " + METHODS + "."));
-        } else if (!AVAILABLE_METHODS.contains(request.method())) {
-            errors.add(new Problem.FieldError("/method", "The '" + request.method()
-                    + "' method is not available on this server yet; use 'head'."));
+        }
+        if (request.hyperparameters() != null && request.hyperparameters().get("unfreezeLayers") instanceof Number layers
+                && model.isPresent()) {
+            if (!"partial".equals(request.method())) {
+                errors.add(new Problem.FieldError("/hyperparameters/unfreezeLayers", "unfreezeLayers applies to the partial method only."));
+            } else if (layers.intValue() > model.get().layers()) {
+                errors.add(new Problem.FieldError("/hyperparameters/unfreezeLayers", model.get().id() + " has "
+                        + model.get().layers() + " layers."));
+            }
         }
         if (request.name() != null && request.name().length() > 200) {
             errors.add(new Problem.FieldError("/name", "name must be at most 200 characters."));

@@ -5,6 +5,7 @@ import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierExport;
 import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.job.JobEvents;
@@ -86,6 +87,10 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
 
     @Override
     public void run(String jobId) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
         FineTuneJobEntity job = QuarkusTransaction.requiringNew().call(() -> start(jobId));
         if (job == null) {
             return;
@@ -148,10 +153,16 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), model.maxSequenceLength());
         Encoder.Options options = new Encoder.Options(config.engine().intraOpThreads(), 32, maxLength);
 
-        float[][] embeddings = embeddings(job, model, options, rows, 0.0, validationRows == null ? 0.8 : 0.6, cancelled);
+        boolean headOnly = job.method.equals("head");
+        double embedded = headOnly ? 0.8 : 0.3;
+        float[][] embeddings = embeddings(job, model, options, rows, 0.0, validationRows == null ? embedded : embedded * 0.75,
+                cancelled);
         float[][] validationEmbeddings = validationRows == null ? null
-                : embeddings(job, model, options, validationRows, 0.6, 0.8, cancelled);
+                : embeddings(job, model, options, validationRows, embedded * 0.75, embedded, cancelled);
 
+        List<String> trainTexts = new ArrayList<>();
+        List<String> validationTexts = new ArrayList<>();
+        List<String> testTexts = new ArrayList<>();
         List<float[]> trainX = new ArrayList<>();
         List<Integer> trainY = new ArrayList<>();
         List<float[]> validationX = new ArrayList<>();
@@ -165,18 +176,22 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     if (validationRows == null) {
                         validationX.add(embeddings[i]);
                         validationY.add(label);
+                        validationTexts.add(rows.texts().get(i));
                     } else {
                         trainX.add(embeddings[i]);
                         trainY.add(label);
+                        trainTexts.add(rows.texts().get(i));
                     }
                 }
                 case 2 -> {
                     testX.add(embeddings[i]);
                     testY.add(label);
+                    testTexts.add(rows.texts().get(i));
                 }
                 default -> {
                     trainX.add(embeddings[i]);
                     trainY.add(label);
+                    trainTexts.add(rows.texts().get(i));
                 }
             }
         }
@@ -189,18 +204,28 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 }
                 validationX.add(validationEmbeddings[i]);
                 validationY.add(label);
+                validationTexts.add(validationRows.texts().get(i));
             }
         }
         if (validationX.isEmpty()) {
             events.message(job.id, "warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
             validationX = trainX;
             validationY = trainY;
+            validationTexts = trainTexts;
         }
         int[] trainLabels = trainY.stream().mapToInt(Integer::intValue).toArray();
         HeadTrainer.Hyperparameters hyperparameters = resolve(job.hyperparameters, trainLabels, labels.size());
-        events.message(job.id, "info", "Training the head: " + hyperparameters.epochs() + " epochs at most, batch "
-                + hyperparameters.batchSize() + ", learning rate " + hyperparameters.learningRate() + ", seed "
-                + hyperparameters.seed() + ".");
+        if (!headOnly) {
+            // The head is warmed up on frozen embeddings with automatic settings; the requested ones
+            // are for the encoder training that follows.
+            hyperparameters = HeadTrainer.resolve(null, null, null, hyperparameters.seed(), null,
+                    hyperparameters.classWeights(), trainLabels, labels.size());
+        }
+        events.message(job.id, "info", (headOnly ? "Training the head: " : "Warming up the head on frozen embeddings: ")
+                + hyperparameters.epochs() + " epochs at most, batch " + hyperparameters.batchSize() + ", learning rate "
+                + hyperparameters.learningRate() + ", seed " + hyperparameters.seed() + ".");
+        double headFrom = embedded;
+        double headTo = headOnly ? 0.95 : embedded + 0.05;
         HeadTrainer.Result result = new HeadTrainer().train(trainX.toArray(float[][]::new), trainLabels,
                 validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
                 hyperparameters, (epoch, total) -> {
@@ -210,15 +235,67 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     data.put("validationLoss", round(epoch.validationLoss()));
                     data.put("validationAccuracy", epoch.validation().accuracy());
                     data.put("validationMacroF1", epoch.validation().macroF1());
-                    events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
-                    progress(job.id, 0.8 + 0.15 * epoch.epoch() / total);
+                    if (headOnly) {
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                    }
+                    progress(job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
                 }, cancelled);
+        if (!headOnly) {
+            events.message(job.id, "info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
+                    + result.epochs().get(result.bestEpoch() - 1).validation().macroF1() + ").");
+        }
+        SoftmaxHead head = result.head();
+        byte[] encoderGraph;
+        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
+            encoderGraph = onnx.readAllBytes();
+        }
+        ClassificationMetrics validation = result.epochs().get(result.bestEpoch() - 1).validation();
+        int bestEpoch = result.bestEpoch();
+        int epochsRun = result.epochs().size();
+        Double samplesPerSecond = null;
+        String recipe = describe(hyperparameters, maxLength);
+        if (!headOnly) {
+            EncoderTrainer.Hyperparameters encoderHyperparameters = encoderHyperparameters(job, model, hyperparameters,
+                    maxLength);
+            recipe = describe(encoderHyperparameters);
+            events.message(job.id, "info", "Fine-tuning " + (encoderHyperparameters.trainableLayers() >= model.layers()
+                    ? "all " + model.layers() + " layers and the embeddings" : "the top " + encoderHyperparameters.trainableLayers()
+                    + " of " + model.layers() + " layers") + " with the head: " + encoderHyperparameters.epochs()
+                    + " epochs at most, batch " + encoderHyperparameters.batchSize() + ", learning rate "
+                    + encoderHyperparameters.learningRate() + ".");
+            double encoderFrom = headTo;
+            EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
+                    validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
+                    encoderHyperparameters, (epoch, total) -> {
+                        Map<String, Object> data = new LinkedHashMap<>();
+                        data.put("epoch", epoch.epoch());
+                        data.put("trainLoss", round(epoch.trainLoss()));
+                        data.put("validationLoss", round(epoch.validationLoss()));
+                        data.put("validationAccuracy", epoch.validation().accuracy());
+                        data.put("validationMacroF1", epoch.validation().macroF1());
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                    }, (step, total) -> {
+                        if (step % 5 == 0 || step == total) {
+                            progress(job.id, encoderFrom + (0.95 - encoderFrom) * step / total);
+                        }
+                    }, cancelled);
+            encoderGraph = encoderResult.encoderGraph();
+            head = encoderResult.head();
+            validation = encoderResult.epochs().get(encoderResult.bestEpoch() - 1).validation();
+            bestEpoch = encoderResult.bestEpoch();
+            epochsRun = encoderResult.epochs().size();
+            samplesPerSecond = Math.round(encoderResult.samplesPerSecond() * 100) / 100.0;
+            if (!testTexts.isEmpty()) {
+                try (Encoder trained = Encoder.open(model, encoderGraph, options)) {
+                    testX = java.util.Arrays.asList(trained.embed(testTexts));
+                }
+            }
+        }
 
         ClassificationMetrics test = testX.isEmpty() ? null : ClassificationMetrics.of(
                 testY.stream().mapToInt(Integer::intValue).toArray(),
-                SoftmaxHead.argmax(result.head().probabilities(testX.toArray(float[][]::new))), labels);
-        ClassificationMetrics validation = result.epochs().get(result.bestEpoch() - 1).validation();
-        events.message(job.id, "info", "Best epoch " + result.bestEpoch() + " (validation macro-F1 "
+                SoftmaxHead.argmax(head.probabilities(testX.toArray(float[][]::new))), labels);
+        events.message(job.id, "info", "Best epoch " + bestEpoch + " (validation macro-F1 "
                 + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
                 + test.macroF1() + "."));
         if (cancelled.getAsBoolean()) {
@@ -230,18 +307,18 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.baseModelSource", model.source());
         provenance.put("bonsai.datasetSha256", rows.datasetSha256());
         provenance.put("bonsai.method", job.method);
-        provenance.put("bonsai.hyperparameters", describe(hyperparameters, maxLength));
+        provenance.put("bonsai.hyperparameters", recipe);
         provenance.put("bonsai.job", job.id);
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", djl-tokenizers 0.35.1");
-        byte[] graph;
-        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
-            graph = ClassifierExport.export(onnx.readAllBytes(), model, result.head(), labels, provenance);
-        }
+        byte[] graph = ClassifierExport.export(encoderGraph, model, head, labels, provenance);
         String sha256 = store(graph);
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("bestEpoch", result.bestEpoch());
-        metrics.put("epochsRun", result.epochs().size());
+        metrics.put("bestEpoch", bestEpoch);
+        metrics.put("epochsRun", epochsRun);
+        if (samplesPerSecond != null) {
+            metrics.put("trainingSamplesPerSecond", samplesPerSecond);
+        }
         metrics.put("validation", validation);
         if (test != null) {
             metrics.put("test", test);
@@ -351,6 +428,28 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : null,
                 requested.get("seed") instanceof Number seed ? seed.longValue() : null,
                 integer(requested.get("earlyStoppingPatience")), classWeights, labels, classes);
+    }
+
+    /**
+     * Encoder training settings: the requested values, else 3 epochs, batch 16, learning rate
+     * 3e-5, patience 2, and for partial the top third of the layers (at least one).
+     */
+    private static EncoderTrainer.Hyperparameters encoderHyperparameters(FineTuneJobEntity job, BaseModel model,
+            HeadTrainer.Hyperparameters head, int maxLength) {
+        Map<String, Object> requested = job.hyperparameters;
+        int layers = job.method.equals("full") ? model.layers()
+                : intOr(requested.get("unfreezeLayers"), Math.max(1, model.layers() / 3));
+        return new EncoderTrainer.Hyperparameters(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
+                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 3e-5, 0.01, head.seed(),
+                intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
+    }
+
+    private static String describe(EncoderTrainer.Hyperparameters hyperparameters) {
+        return "{\"epochs\":" + hyperparameters.epochs() + ",\"batchSize\":" + hyperparameters.batchSize()
+                + ",\"learningRate\":" + hyperparameters.learningRate() + ",\"weightDecay\":" + hyperparameters.weightDecay()
+                + ",\"seed\":" + hyperparameters.seed() + ",\"earlyStoppingPatience\":" + hyperparameters.earlyStoppingPatience()
+                + ",\"trainableLayers\":" + hyperparameters.trainableLayers() + ",\"maxSequenceLength\":"
+                + hyperparameters.maxSequenceLength() + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";
     }
 
     private static Integer integer(Object value) {

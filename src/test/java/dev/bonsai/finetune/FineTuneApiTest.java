@@ -97,6 +97,30 @@ class FineTuneApiTest {
     }
 
     @Test
+    void fullAndPartialMethodsTrainTheEncoder() throws Exception {
+        String key = Api.newTenant();
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(10));
+        String full = createJob(key, Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "full",
+                "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "maxSequenceLength", 32)));
+        String partial = createJob(key, Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "partial",
+                "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "unfreezeLayers", 2, "maxSequenceLength", 32)));
+        for (String jobId : List.of(full, partial)) {
+            JsonPath job = awaitEnd(key, jobId);
+            assertEquals("succeeded", job.getString("status"), () -> "job ended " + job.prettify());
+            assertTrue(job.getDouble("result.trainingSamplesPerSecond") > 0);
+            List<String> messages = as(key).queryParam("limit", 100).get("/v1/fine-tuning/jobs/" + jobId + "/events")
+                    .then().extract().path("data.message");
+            assertTrue(messages.stream().anyMatch(m -> m.startsWith("Fine-tuning ")), messages.toString());
+            String modelId = job.getString("modelId");
+            as(key).get("/v1/models/" + modelId).then().statusCode(200).body("method", equalTo(
+                    jobId.equals(full) ? "full" : "partial"));
+        }
+        as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
+                "method", "partial", "hyperparameters", Map.of("unfreezeLayers", 7))).post("/v1/fine-tuning/jobs").then()
+                .statusCode(422).body("errors.pointer", hasItem("/hyperparameters/unfreezeLayers"));
+    }
+
+    @Test
     void everythingCheckableIsCheckedBeforeQueueing() {
         String key = Api.newTenant();
         String other = Api.newTenant();

@@ -1,15 +1,19 @@
-// Head fine-tuning benchmark: frozen base-model embeddings + a softmax head, on a real dataset.
-// Run through benchmarks/fine-tune-head.sh, which builds the classpath.
+// Fine-tuning benchmark on a real dataset, one thread, the same engine code the jobs run.
+// Run through benchmarks/fine-tune.sh, which builds the classpath.
 //
-//   java -cp <classpath> benchmarks/HeadFineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL
+//   java -cp <classpath> benchmarks/FineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL METHOD [MAX_LENGTH] [EPOCHS]
 //
-// SAMPLE_SIZE 0 uses the whole training file; otherwise a seeded stratified sample of that size.
-// 10% of the (sampled) training rows, stratified, are held out for validation and early stopping.
+// METHOD is head (frozen encoder, softmax head) or full (the head is warmed up on frozen embeddings,
+// then all layers are trained with it, batch 16, learning rate 3e-5). SAMPLE_SIZE 0 uses the whole
+// training file; otherwise a seeded stratified sample of that size. 10% of the (sampled) training
+// rows, stratified, are held out for validation and early stopping.
 
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.EncoderTrainer;
+import java.io.InputStream;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import java.nio.file.Path;
@@ -20,13 +24,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-public class HeadFineTune {
+public class FineTune {
 
     public static void main(String[] args) throws Exception {
         Path trainFile = Path.of(args[0]);
         Path testFile = Path.of(args[1]);
         int sampleSize = Integer.parseInt(args[2]);
         BaseModel model = BaseModel.byId(args[3]).orElseThrow();
+        String method = args[4];
+        int maxLength = args.length > 5 ? Integer.parseInt(args[5]) : model.maxSequenceLength();
+        int epochs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
         long seed = 42;
 
         List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
@@ -43,7 +50,8 @@ public class HeadFineTune {
         float[][] fitX;
         float[][] validationX;
         float[][] testX;
-        try (Encoder encoder = Encoder.open(model, Encoder.Options.defaults(model))) {
+        Encoder.Options options = new Encoder.Options(1, 32, maxLength);
+        try (Encoder encoder = Encoder.open(model, options)) {
             fitX = encoder.embed(texts(fit));
             validationX = encoder.embed(texts(validation));
             long embedded = System.nanoTime();
@@ -58,13 +66,35 @@ public class HeadFineTune {
         HeadTrainer.Result result = new HeadTrainer().train(fitX, fitY, validationX, indexes(validation, labels), labels,
                 hyperparameters, (epoch, total) -> { }, () -> false);
         long trained = System.nanoTime();
-        ClassificationMetrics metrics = ClassificationMetrics.of(indexes(test, labels),
-                SoftmaxHead.argmax(result.head().probabilities(testX)), labels);
+        SoftmaxHead head = result.head();
         System.out.printf("trained the head in %.1f s: %d epochs (best %d), batch %d, learning rate %s%n",
                 (trained - trainStart) / 1e9, result.epochs().size(), result.bestEpoch(), hyperparameters.batchSize(),
                 hyperparameters.learningRate());
-        System.out.printf("%s head, %s (%d training rows incl. validation), test %s (%d rows): accuracy %.4f, macro-F1 %.4f%n",
-                model.id(), trainFile, train.size(), testFile, test.size(), metrics.accuracy(), metrics.macroF1());
+        if (method.equals("full")) {
+            byte[] graph;
+            try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
+                graph = onnx.readAllBytes();
+            }
+            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, 3e-5, 0.01, seed, 2,
+                    model.layers(), maxLength, hyperparameters.classWeights());
+            long fullStart = System.nanoTime();
+            EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, graph, texts(fit), fitY, texts(validation),
+                    indexes(validation, labels), labels, head, full, (epoch, total) -> System.out.printf(
+                            "  epoch %d/%d: train loss %.4f, validation accuracy %.4f%n", epoch.epoch(), total,
+                            epoch.trainLoss(), epoch.validation().accuracy()), () -> false);
+            System.out.printf("full fine-tuning: %d epochs (best %d) in %.1f s, %.2f training samples/s (batch 16, max length %d)%n",
+                    fullResult.epochs().size(), fullResult.bestEpoch(), (System.nanoTime() - fullStart) / 1e9,
+                    fullResult.samplesPerSecond(), maxLength);
+            head = fullResult.head();
+            try (Encoder tuned = Encoder.open(model, fullResult.encoderGraph(), options)) {
+                testX = tuned.embed(texts(test));
+            }
+            trained = System.nanoTime();
+        }
+        ClassificationMetrics metrics = ClassificationMetrics.of(indexes(test, labels),
+                SoftmaxHead.argmax(head.probabilities(testX)), labels);
+        System.out.printf("%s %s, %s (%d training rows incl. validation), test %s (%d rows): accuracy %.4f, macro-F1 %.4f%n",
+                model.id(), method, trainFile, train.size(), testFile, test.size(), metrics.accuracy(), metrics.macroF1());
         System.out.printf("end to end (embedding training and validation rows, embedding test rows, training): %.1f s%n",
                 (trained - start) / 1e9);
     }
