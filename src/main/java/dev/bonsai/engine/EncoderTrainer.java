@@ -58,12 +58,33 @@ public final class EncoderTrainer {
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
             Hyperparameters hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
         return train(model, encoderGraph, trainTexts, trainLabels, validationTexts, validationLabels, labels, initialHead,
-                hyperparameters, listener, (step, total) -> { }, cancelled);
+                hyperparameters, listener, (step, total) -> { }, cancelled, Checkpoints.NONE);
+    }
+
+    /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
+    private static final class State implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        int epochsDone;
+        long step;
+        Random random;
+        int[] order;
+        LinkedHashMap<String, float[]> parameters;
+        HashMap<String, float[][]> moments;
+        LinkedHashMap<String, float[]> best;
+        double bestF1 = -1;
+        double bestLoss = Double.MAX_VALUE;
+        int bestEpoch;
+        int sinceBest;
+        ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
+        long trainingNanos;
+        long samples;
+        boolean stopped;
     }
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
-            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled) {
+            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) hyperparameters.seed());
@@ -81,29 +102,38 @@ public final class EncoderTrainer {
             NDArray headBias = manager.create(initialHead.bias().clone());
             trainable.put("head.weight", headWeight);
             trainable.put("head.bias", headBias);
+            int n = trainTexts.size();
+            State state = (State) loadState(checkpoints);
+            if (state == null) {
+                state = new State();
+                state.order = new int[n];
+                for (int i = 0; i < n; i++) {
+                    state.order[i] = i;
+                }
+                state.random = new Random(hyperparameters.seed());
+            } else {
+                for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                    entry.getValue().set(state.parameters.get(entry.getKey()));
+                }
+            }
             Map<String, NDArray[]> moments = new HashMap<>();
             for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
                 entry.getValue().setRequiresGradient(true);
-                moments.put(entry.getKey(), new NDArray[] {entry.getValue().zerosLike(), entry.getValue().zerosLike()});
+                NDArray[] pair = {entry.getValue().zerosLike(), entry.getValue().zerosLike()};
+                if (state.moments != null) {
+                    pair[0].set(state.moments.get(entry.getKey())[0]);
+                    pair[1].set(state.moments.get(entry.getKey())[1]);
+                }
+                moments.put(entry.getKey(), pair);
             }
-
-            int n = trainTexts.size();
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            Random random = new Random(hyperparameters.seed());
-            List<HeadTrainer.Epoch> epochs = new ArrayList<>();
-            Map<String, float[]> best = null;
-            double bestF1 = -1;
-            double bestLoss = Double.MAX_VALUE;
-            int bestEpoch = 0;
-            int sinceBest = 0;
-            long step = 0;
+            int[] order = state.order;
+            Random random = state.random;
+            List<HeadTrainer.Epoch> epochs = state.epochs;
+            long step = state.step;
             long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
-            long trainingNanos = 0;
-            long samples = 0;
-            for (int epoch = 1; epoch <= hyperparameters.epochs(); epoch++) {
+            long trainingNanos = state.trainingNanos;
+            long samples = state.samples;
+            for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
                 shuffle(order, random);
                 double lossSum = 0;
                 double weightSum = 0;
@@ -156,21 +186,38 @@ public final class EncoderTrainer {
                         validationLoss, validation);
                 epochs.add(result);
                 listener.epochEnded(result, hyperparameters.epochs());
-                if (validation.macroF1() > bestF1 || (validation.macroF1() == bestF1 && validationLoss < bestLoss)) {
-                    best = snapshot(trainable);
-                    bestF1 = validation.macroF1();
-                    bestLoss = validationLoss;
-                    bestEpoch = epoch;
-                    sinceBest = 0;
-                } else if (++sinceBest >= hyperparameters.earlyStoppingPatience()) {
-                    break;
+                if (validation.macroF1() > state.bestF1 || (validation.macroF1() == state.bestF1 && validationLoss < state.bestLoss)) {
+                    state.best = snapshot(trainable);
+                    state.bestF1 = validation.macroF1();
+                    state.bestLoss = validationLoss;
+                    state.bestEpoch = epoch;
+                    state.sinceBest = 0;
+                } else if (++state.sinceBest >= hyperparameters.earlyStoppingPatience()) {
+                    state.stopped = true;
+                }
+                state.epochsDone = epoch;
+                state.step = step;
+                state.trainingNanos = trainingNanos;
+                state.samples = samples;
+                if (checkpoints != Checkpoints.NONE) {
+                    state.parameters = snapshot(trainable);
+                    state.moments = new HashMap<>();
+                    for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
+                        state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
+                            entry.getValue()[1].toFloatArray()});
+                    }
+                    saveState(checkpoints, state);
+                    state.parameters = null;
+                    state.moments = null;
                 }
             }
             boolean stoppedEarly = epochs.size() < hyperparameters.epochs();
+            Map<String, float[]> best = new LinkedHashMap<>(state.best);
             SoftmaxHead head = new SoftmaxHead(unflatten(best.remove("head.weight"), initialHead.dimensions()),
                     best.remove("head.bias"));
             double samplesPerSecond = samples / Math.max(trainingNanos / 1e9, 1e-9);
-            return new Result(weights.withWeights(best), head, bestEpoch, epochs, stoppedEarly, samplesPerSecond);
+            return new Result(weights.withWeights(best), head, state.bestEpoch, List.copyOf(epochs), stoppedEarly,
+                    samplesPerSecond);
         }
     }
 
@@ -246,8 +293,24 @@ public final class EncoderTrainer {
         }
     }
 
-    private static Map<String, float[]> snapshot(Map<String, NDArray> trainable) {
-        Map<String, float[]> copy = new LinkedHashMap<>();
+    static java.io.Serializable loadState(Checkpoints checkpoints) {
+        try {
+            return checkpoints.load().orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the training checkpoint", e);
+        }
+    }
+
+    static void saveState(Checkpoints checkpoints, java.io.Serializable state) {
+        try {
+            checkpoints.save(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the training checkpoint", e);
+        }
+    }
+
+    private static LinkedHashMap<String, float[]> snapshot(Map<String, NDArray> trainable) {
+        LinkedHashMap<String, float[]> copy = new LinkedHashMap<>();
         trainable.forEach((role, parameter) -> copy.put(role, parameter.toFloatArray()));
         return copy;
     }

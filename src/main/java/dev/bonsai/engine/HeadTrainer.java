@@ -20,7 +20,8 @@ public final class HeadTrainer {
     }
 
     /** What one epoch achieved. */
-    public record Epoch(int epoch, double trainLoss, double validationLoss, ClassificationMetrics validation) {
+    public record Epoch(int epoch, double trainLoss, double validationLoss, ClassificationMetrics validation)
+            implements java.io.Serializable {
     }
 
     /** Receives each epoch as it ends. */
@@ -79,30 +80,64 @@ public final class HeadTrainer {
 
     public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
             Hyperparameters hyperparameters, Listener listener, BooleanSupplier cancelled) {
+        return train(x, y, validationX, validationY, labels, hyperparameters, listener, cancelled, Checkpoints.NONE);
+    }
+
+    /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
+    private static final class State implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        float[][] weights;
+        float[] bias;
+        double[][] m;
+        double[][] v;
+        double[] mBias;
+        double[] vBias;
+        Random random;
+        int[] order;
+        ArrayList<Epoch> epochs = new ArrayList<>();
+        SoftmaxHead best;
+        double bestF1 = -1;
+        double bestLoss = Double.MAX_VALUE;
+        int bestEpoch;
+        int sinceBest;
+        long step;
+        int epochsDone;
+        boolean stopped;
+    }
+
+    public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
+            Hyperparameters hyperparameters, Listener listener, BooleanSupplier cancelled, Checkpoints checkpoints) {
         int n = x.length;
         int dimensions = x[0].length;
         int classes = labels.size();
-        float[][] weights = new float[dimensions][classes];
-        float[] bias = new float[classes];
-        double[][] m = new double[dimensions][classes];
-        double[][] v = new double[dimensions][classes];
-        double[] mBias = new double[classes];
-        double[] vBias = new double[classes];
-        Random random = new Random(hyperparameters.seed());
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
+        State state = (State) EncoderTrainer.loadState(checkpoints);
+        if (state == null) {
+            state = new State();
+            state.weights = new float[dimensions][classes];
+            state.bias = new float[classes];
+            state.m = new double[dimensions][classes];
+            state.v = new double[dimensions][classes];
+            state.mBias = new double[classes];
+            state.vBias = new double[classes];
+            state.random = new Random(hyperparameters.seed());
+            state.order = new int[n];
+            for (int i = 0; i < n; i++) {
+                state.order[i] = i;
+            }
         }
-        List<Epoch> epochs = new ArrayList<>();
-        SoftmaxHead best = null;
-        double bestF1 = -1;
-        double bestLoss = Double.MAX_VALUE;
-        int bestEpoch = 0;
-        int sinceBest = 0;
-        long step = 0;
+        float[][] weights = state.weights;
+        float[] bias = state.bias;
+        double[][] m = state.m;
+        double[][] v = state.v;
+        double[] mBias = state.mBias;
+        double[] vBias = state.vBias;
+        Random random = state.random;
+        int[] order = state.order;
+        List<Epoch> epochs = state.epochs;
+        long step = state.step;
         float[][] gradWeights = new float[dimensions][classes];
         float[] gradBias = new float[classes];
-        for (int epoch = 1; epoch <= hyperparameters.epochs(); epoch++) {
+        for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
             shuffle(order, random);
             double lossSum = 0;
             double weightSum = 0;
@@ -158,17 +193,22 @@ public final class HeadTrainer {
             Epoch result = new Epoch(epoch, lossSum / Math.max(weightSum, 1e-12), validationLoss, validation);
             epochs.add(result);
             listener.epochEnded(result, hyperparameters.epochs());
-            if (validation.macroF1() > bestF1 || (validation.macroF1() == bestF1 && validationLoss < bestLoss)) {
-                best = snapshot;
-                bestF1 = validation.macroF1();
-                bestLoss = validationLoss;
-                bestEpoch = epoch;
-                sinceBest = 0;
-            } else if (++sinceBest >= hyperparameters.earlyStoppingPatience()) {
-                return new Result(best, bestEpoch, epochs, true);
+            if (validation.macroF1() > state.bestF1 || (validation.macroF1() == state.bestF1 && validationLoss < state.bestLoss)) {
+                state.best = snapshot;
+                state.bestF1 = validation.macroF1();
+                state.bestLoss = validationLoss;
+                state.bestEpoch = epoch;
+                state.sinceBest = 0;
+            } else if (++state.sinceBest >= hyperparameters.earlyStoppingPatience()) {
+                state.stopped = true;
+            }
+            state.epochsDone = epoch;
+            state.step = step;
+            if (checkpoints != Checkpoints.NONE) {
+                EncoderTrainer.saveState(checkpoints, state);
             }
         }
-        return new Result(best, bestEpoch, epochs, false);
+        return new Result(state.best, state.bestEpoch, List.copyOf(epochs), state.stopped);
     }
 
     static double crossEntropy(float[][] probabilities, int[] truth) {

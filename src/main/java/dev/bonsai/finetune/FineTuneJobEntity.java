@@ -65,6 +65,12 @@ public class FineTuneJobEntity extends PanacheEntityBase {
 
     public int attempts;
 
+    /** sha256 of the latest epoch checkpoint in blob storage, while the job runs. */
+    public String checkpoint;
+
+    @Column(name = "checkpoint_epoch")
+    public Integer checkpointEpoch;
+
     @Column(name = "idempotency_key")
     public String idempotencyKey;
 

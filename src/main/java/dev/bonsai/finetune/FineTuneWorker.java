@@ -106,8 +106,9 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             }
             return cancelled[0];
         };
+        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, () -> lastEpoch);
         try {
-            train(job, cancelRequested);
+            train(job, cancelRequested, checkpoints);
         } catch (HeadTrainer.CancelledException e) {
             finish(jobId, "cancelled", null, null, null);
             events.message(jobId, "info", "Job cancelled; no model was produced.");
@@ -122,7 +123,17 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             LOG.errorf(e, "Fine-tuning job %s failed", jobId);
             fail(jobId, "internal_error", "Training failed on our side; the job can be created again.", null);
         }
+        try {
+            if (QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity.<FineTuneJobEntity>findById(jobId).finished())) {
+                checkpoints.discard();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Could not remove the checkpoint of job %s: %s", jobId, e.getMessage());
+        }
     }
+
+    /** The epoch the running trainer last finished, for the checkpoint's record; one job per thread. */
+    private volatile int lastEpoch;
 
     private FineTuneJobEntity start(String jobId) {
         FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
@@ -144,7 +155,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         return job;
     }
 
-    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled) throws IOException, SQLException {
+    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled, JobCheckpoints checkpoints)
+            throws IOException, SQLException {
+        if (job.checkpointEpoch != null) {
+            events.message(job.id, "info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
+        }
         BaseModel model = BaseModel.byId(job.baseModel).orElseThrow();
         Rows rows = readRows(job.tenantId, job.datasetId, "dataset");
         List<String> labels = rows.labels().stream().distinct().sorted().toList();
@@ -237,9 +252,10 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     data.put("validationMacroF1", epoch.validation().macroF1());
                     if (headOnly) {
                         events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                        lastEpoch = epoch.epoch();
                     }
                     progress(job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
-                }, cancelled);
+                }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.Checkpoints.NONE);
         if (!headOnly) {
             events.message(job.id, "info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
                     + result.epochs().get(result.bestEpoch() - 1).validation().macroF1() + ").");
@@ -274,11 +290,12 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                         data.put("validationAccuracy", epoch.validation().accuracy());
                         data.put("validationMacroF1", epoch.validation().macroF1());
                         events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                        lastEpoch = epoch.epoch();
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {
                             progress(job.id, encoderFrom + (0.95 - encoderFrom) * step / total);
                         }
-                    }, cancelled);
+                    }, cancelled, checkpoints);
             encoderGraph = encoderResult.encoderGraph();
             head = encoderResult.head();
             validation = encoderResult.epochs().get(encoderResult.bestEpoch() - 1).validation();
