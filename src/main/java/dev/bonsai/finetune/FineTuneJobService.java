@@ -14,6 +14,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -30,8 +31,21 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
     static final List<String> METHODS = List.of("head", "partial", "full");
 
     /** The body of {@code POST /v1/fine-tuning/jobs}. */
-    public record CreateRequest(String baseModel, String dataset, String validationDataset, String method,
-            Map<String, Object> hyperparameters, String name, Map<String, String> metadata) {
+    @Schema(name = "CreateFineTuningJobRequest")
+    public record CreateRequest(
+            @Schema(description = "A base model id from GET /v1/base-models", required = true) String baseModel,
+            @Schema(description = "A ready dataset of the tenant; its train/validation/test splits are used", required = true)
+            String dataset,
+            @Schema(description = "Optional dataset whose rows all serve for validation instead of the dataset's own split")
+            String validationDataset,
+            @Schema(description = "head, partial or full", required = true, enumeration = {"head", "partial", "full"})
+            String method,
+            @Schema(description = "Each a number or \"auto\" (the default): epochs, batchSize, learningRate, maxSequenceLength,"
+                    + " unfreezeLayers (partial), seed, earlyStoppingPatience, classWeights (\"auto\", \"none\" or"
+                    + " \"balanced\"). Auto values are described in the README.")
+            Map<String, Object> hyperparameters,
+            @Schema(description = "Name of the resulting model, at most 200 characters") String name,
+            @Schema(description = "Up to 16 string pairs kept on the job") Map<String, String> metadata) {
     }
 
     /** A job and whether this call created it (false: an earlier call with the same Idempotency-Key did). */
