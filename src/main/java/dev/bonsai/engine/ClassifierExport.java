@@ -44,7 +44,7 @@ public final class ClassifierExport {
         OnnxMl.GraphProto.Builder graph = encoder.getGraph().toBuilder();
         String pooled = model.pooling() == BaseModel.Pooling.CLS ? clsPooling(graph) : meanPooling(graph);
         l2Normalise(graph, pooled, EMBEDDING);
-        graph.addInitializer(floatTensor(PREFIX + "head/weight", flatten(head.weights()), head.dimensions(), head.classes()));
+        graph.addInitializer(floatTensor(PREFIX + "head/weight", Matrices.flatten(head.weights()), head.dimensions(), head.classes()));
         graph.addInitializer(floatTensor(PREFIX + "head/bias", head.bias(), head.classes()));
         graph.addNode(node("MatMul", "head/matmul", List.of(EMBEDDING, PREFIX + "head/weight"), PREFIX + "logits_nobias"));
         graph.addNode(node("Add", "head/add", List.of(PREFIX + "logits_nobias", PREFIX + "head/bias"), PREFIX + "logits"));
@@ -142,15 +142,6 @@ public final class ClassifierExport {
         return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
                 .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
                         .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()).setShape(shape))).build();
-    }
-
-    private static float[] flatten(float[][] matrix) {
-        int columns = matrix[0].length;
-        float[] flat = new float[matrix.length * columns];
-        for (int row = 0; row < matrix.length; row++) {
-            System.arraycopy(matrix[row], 0, flat, row * columns, columns);
-        }
-        return flat;
     }
 
     static OnnxMl.ModelProto parse(byte[] graph) {

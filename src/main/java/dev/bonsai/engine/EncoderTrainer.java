@@ -97,7 +97,7 @@ public final class EncoderTrainer {
                     trainable.put(role, parameter);
                 }
             });
-            NDArray headWeight = manager.create(flatten(initialHead.weights()),
+            NDArray headWeight = manager.create(Matrices.flatten(initialHead.weights()),
                     new Shape(initialHead.dimensions(), initialHead.classes()));
             NDArray headBias = manager.create(initialHead.bias().clone());
             trainable.put("head.weight", headWeight);
@@ -134,7 +134,7 @@ public final class EncoderTrainer {
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
             for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
-                shuffle(order, random);
+                Matrices.shuffle(order, random);
                 double lossSum = 0;
                 double weightSum = 0;
                 for (int start = 0; start < n; start += hyperparameters.batchSize()) {
@@ -175,7 +175,7 @@ public final class EncoderTrainer {
                     samples += end - start;
                     steps.stepEnded(step, totalSteps);
                 }
-                SoftmaxHead head = new SoftmaxHead(unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
+                SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
                         headBias.toFloatArray());
                 float[][] validationProbabilities = head.probabilities(embed(manager, encoder, tokenizer, validationTexts,
                         hyperparameters.batchSize()));
@@ -213,7 +213,7 @@ public final class EncoderTrainer {
             }
             boolean stoppedEarly = epochs.size() < hyperparameters.epochs();
             Map<String, float[]> best = new LinkedHashMap<>(state.best);
-            SoftmaxHead head = new SoftmaxHead(unflatten(best.remove("head.weight"), initialHead.dimensions()),
+            SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(best.remove("head.weight"), initialHead.dimensions()),
                     best.remove("head.bias"));
             double samplesPerSecond = samples / Math.max(trainingNanos / 1e9, 1e-9);
             return new Result(weights.withWeights(best), head, state.bestEpoch, List.copyOf(epochs), stoppedEarly,
@@ -313,32 +313,5 @@ public final class EncoderTrainer {
         LinkedHashMap<String, float[]> copy = new LinkedHashMap<>();
         trainable.forEach((role, parameter) -> copy.put(role, parameter.toFloatArray()));
         return copy;
-    }
-
-    private static float[] flatten(float[][] matrix) {
-        int columns = matrix[0].length;
-        float[] flat = new float[matrix.length * columns];
-        for (int row = 0; row < matrix.length; row++) {
-            System.arraycopy(matrix[row], 0, flat, row * columns, columns);
-        }
-        return flat;
-    }
-
-    private static float[][] unflatten(float[] flat, int rows) {
-        int columns = flat.length / rows;
-        float[][] matrix = new float[rows][];
-        for (int row = 0; row < rows; row++) {
-            matrix[row] = java.util.Arrays.copyOfRange(flat, row * columns, (row + 1) * columns);
-        }
-        return matrix;
-    }
-
-    private static void shuffle(int[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
     }
 }

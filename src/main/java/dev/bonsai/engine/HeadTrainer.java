@@ -138,7 +138,7 @@ public final class HeadTrainer {
         float[][] gradWeights = new float[dimensions][classes];
         float[] gradBias = new float[classes];
         for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
-            shuffle(order, random);
+            Matrices.shuffle(order, random);
             double lossSum = 0;
             double weightSum = 0;
             for (int start = 0; start < n; start += hyperparameters.batchSize()) {
@@ -220,15 +220,6 @@ public final class HeadTrainer {
             sum -= Math.log(Math.max(probabilities[i][truth[i]], 1e-12));
         }
         return sum / truth.length;
-    }
-
-    private static void shuffle(int[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
     }
 
     private static float[][] copy(float[][] matrix) {

@@ -11,21 +11,16 @@ import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.model.ModelService;
-import io.agroal.api.AgroalDataSource;
+import dev.bonsai.platform.BonsaiConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -34,7 +29,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.bonsai.platform.BonsaiConfig;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,7 +45,10 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     private static final long CANCEL_CHECK_MILLIS = 500;
 
     @Inject
-    AgroalDataSource dataSource;
+    TrainingData data;
+
+    @Inject
+    EmbeddingCache cache;
 
     @Inject
     BlobStore blobs;
@@ -65,20 +62,6 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     @Inject
     BonsaiConfig config;
 
-    /** A job ended early; carries the error to record (null: cancelled). */
-    private static final class Stop extends RuntimeException {
-        final String code;
-        final String param;
-
-        Stop(String code, String message, String param) {
-            super(message, null, false, false);
-            this.code = code;
-            this.param = param;
-        }
-    }
-
-    private record Rows(List<String> texts, List<String> labels, int[] splits, String datasetSha256) {
-    }
 
     @Override
     public String taskName() {
@@ -112,7 +95,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         } catch (HeadTrainer.CancelledException e) {
             finish(jobId, "cancelled", null, null, null);
             events.message(jobId, "info", "Job cancelled; no model was produced.");
-        } catch (Stop e) {
+        } catch (JobStopped e) {
             if (e.code == null) {
                 finish(jobId, "cancelled", null, null, null);
                 events.message(jobId, "info", "Job cancelled; no model was produced.");
@@ -161,10 +144,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             events.message(job.id, "info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
         }
         BaseModel model = BaseModel.byId(job.baseModel).orElseThrow();
-        Rows rows = readRows(job.tenantId, job.datasetId, "dataset");
+        TrainingData.Rows rows = data.read(job.tenantId, job.datasetId, "dataset");
         List<String> labels = rows.labels().stream().distinct().sorted().toList();
         Object validationDataset = job.hyperparameters.get("validationDataset");
-        Rows validationRows = validationDataset == null ? null : readRows(job.tenantId, validationDataset.toString(), "validationDataset");
+        TrainingData.Rows validationRows = validationDataset == null ? null
+                : data.read(job.tenantId, validationDataset.toString(), "validationDataset");
         int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), model.maxSequenceLength());
         Encoder.Options options = new Encoder.Options(config.engine().intraOpThreads(), 32, maxLength);
 
@@ -214,7 +198,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             for (int i = 0; i < validationRows.texts().size(); i++) {
                 int label = labels.indexOf(validationRows.labels().get(i));
                 if (label < 0) {
-                    throw new Stop("unknown_label", "The validation dataset has the label '" + validationRows.labels().get(i)
+                    throw new JobStopped("unknown_label", "The validation dataset has the label '" + validationRows.labels().get(i)
                             + "', which the training dataset does not.", "validationDataset");
                 }
                 validationX.add(validationEmbeddings[i]);
@@ -244,14 +228,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         HeadTrainer.Result result = new HeadTrainer().train(trainX.toArray(float[][]::new), trainLabels,
                 validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
                 hyperparameters, (epoch, total) -> {
-                    Map<String, Object> data = new LinkedHashMap<>();
-                    data.put("epoch", epoch.epoch());
-                    data.put("trainLoss", round(epoch.trainLoss()));
-                    data.put("validationLoss", round(epoch.validationLoss()));
-                    data.put("validationAccuracy", epoch.validation().accuracy());
-                    data.put("validationMacroF1", epoch.validation().macroF1());
                     if (headOnly) {
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
                         lastEpoch = epoch.epoch();
                     }
                     progress(job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
@@ -283,13 +261,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
                     validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
                     encoderHyperparameters, (epoch, total) -> {
-                        Map<String, Object> data = new LinkedHashMap<>();
-                        data.put("epoch", epoch.epoch());
-                        data.put("trainLoss", round(epoch.trainLoss()));
-                        data.put("validationLoss", round(epoch.validationLoss()));
-                        data.put("validationAccuracy", epoch.validation().accuracy());
-                        data.put("validationMacroF1", epoch.validation().macroF1());
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, data);
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
                         lastEpoch = epoch.epoch();
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {
@@ -316,7 +288,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
                 + test.macroF1() + "."));
         if (cancelled.getAsBoolean()) {
-            throw new Stop(null, "cancelled", null);
+            throw new JobStopped(null, "cancelled", null);
         }
 
         Map<String, String> provenance = new LinkedHashMap<>();
@@ -347,82 +319,17 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         events.message(job.id, "info", "Model " + modelId + " is ready.");
     }
 
-    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, Rows rows, double from,
-            double to, java.util.function.BooleanSupplier cancelled) throws IOException {
-        String cacheKey = sha256((model.id() + "|" + options.maxSequenceLength() + "|" + rows.datasetSha256() + "|"
-                + rows.texts().size()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (blobs.exists(cacheKey)) {
+    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, TrainingData.Rows rows,
+            double from, double to, java.util.function.BooleanSupplier cancelled) throws IOException, SQLException {
+        if (cache.contains(model, options, rows)) {
             events.message(job.id, "info", "Embeddings of " + rows.texts().size() + " rows taken from the cache.");
-            progress(job.id, to);
-            try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(blobs.open(cacheKey)))) {
-                float[][] embeddings = new float[in.readInt()][in.readInt()];
-                for (float[] row : embeddings) {
-                    for (int d = 0; d < row.length; d++) {
-                        row[d] = in.readFloat();
-                    }
-                }
-                return embeddings;
-            }
+        } else {
+            events.message(job.id, "info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
         }
-        events.message(job.id, "info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
-        float[][] embeddings = new float[rows.texts().size()][];
-        int chunk = 256;
-        try (Encoder encoder = Encoder.open(model, options)) {
-            for (int start = 0; start < rows.texts().size(); start += chunk) {
-                if (cancelled.getAsBoolean()) {
-                    throw new Stop(null, "cancelled", null);
-                }
-                int end = Math.min(rows.texts().size(), start + chunk);
-                float[][] part = encoder.embed(rows.texts().subList(start, end));
-                System.arraycopy(part, 0, embeddings, start, part.length);
-                progress(job.id, from + (to - from) * end / rows.texts().size());
-            }
-        }
-        Path file = Files.createTempFile(blobs.scratchDirectory(), "embeddings", ".bin");
-        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
-            out.writeInt(embeddings.length);
-            out.writeInt(embeddings.length == 0 ? 0 : embeddings[0].length);
-            for (float[] row : embeddings) {
-                for (float value : row) {
-                    out.writeFloat(value);
-                }
-            }
-        }
-        blobs.putFile(cacheKey, file);
+        float[][] embeddings = cache.embed(model, options, rows, done -> progress(job.id, from + (to - from) * done),
+                cancelled);
+        progress(job.id, to);
         return embeddings;
-    }
-
-    private Rows readRows(String tenantId, String datasetId, String param) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            String sha256;
-            try (PreparedStatement query = connection.prepareStatement(
-                    "select sha256 from datasets where id = ? and tenant_id = ? and status = 'ready'")) {
-                query.setString(1, datasetId);
-                query.setString(2, tenantId);
-                try (ResultSet result = query.executeQuery()) {
-                    if (!result.next()) {
-                        throw new Stop("dataset_unavailable", "Dataset " + datasetId + " no longer exists.", param);
-                    }
-                    sha256 = result.getString(1);
-                }
-            }
-            List<String> texts = new ArrayList<>();
-            List<String> labels = new ArrayList<>();
-            List<Integer> splits = new ArrayList<>();
-            try (PreparedStatement query = connection.prepareStatement(
-                    "select text, label, split from dataset_rows where dataset_id = ? order by row_index")) {
-                query.setString(1, datasetId);
-                query.setFetchSize(1000);
-                try (ResultSet result = query.executeQuery()) {
-                    while (result.next()) {
-                        texts.add(result.getString(1));
-                        labels.add(result.getString(2));
-                        splits.add(result.getInt(3));
-                    }
-                }
-            }
-            return new Rows(texts, labels, splits.stream().mapToInt(Integer::intValue).toArray(), sha256);
-        }
     }
 
     private static HeadTrainer.Hyperparameters resolve(Map<String, Object> requested, int[] labels, int classes) {
@@ -526,6 +433,17 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         }
         finish(jobId, "failed", null, null, error);
         events.message(jobId, "error", "Job failed: " + message);
+    }
+
+    /** The figures of one epoch as an event's data. */
+    private static Map<String, Object> epochData(HeadTrainer.Epoch epoch) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("epoch", epoch.epoch());
+        data.put("trainLoss", round(epoch.trainLoss()));
+        data.put("validationLoss", round(epoch.validationLoss()));
+        data.put("validationAccuracy", epoch.validation().accuracy());
+        data.put("validationMacroF1", epoch.validation().macroF1());
+        return data;
     }
 
     private static double round(double value) {
