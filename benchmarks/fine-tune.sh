@@ -22,5 +22,5 @@ fi
 if [ "$WHICH" = full ] || [ "$WHICH" = all ]; then
   run "$DATA/sst2/train.csv" "$DATA/sst2/test.csv" 8000 all-minilm-l6-v2 full 64 3
   run "$DATA/trec/train.csv" "$DATA/trec/test.csv" 0 all-minilm-l6-v2 full 64 3
-  run "$DATA/chnsenticorp/train.csv" "$DATA/chnsenticorp/test.csv" 0 bge-small-zh-v1.5 full 256 2
+  run "$DATA/chnsenticorp/train.csv" "$DATA/chnsenticorp/test.csv" 0 bge-small-zh-v1.5 full 128 2
 fi
