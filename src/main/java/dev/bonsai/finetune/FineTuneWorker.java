@@ -299,7 +299,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.hyperparameters", recipe);
         provenance.put("bonsai.job", job.id);
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
-                + ", djl-tokenizers 0.35.1");
+                + ", djl-tokenizers 0.35.1" + (headOnly ? "" : ", djl-pytorch 0.35.1 (PyTorch 2.7.1)"));
         byte[] graph = ClassifierExport.export(encoderGraph, model, head, labels, provenance);
         String sha256 = store(graph);
         Map<String, Object> metrics = new LinkedHashMap<>();

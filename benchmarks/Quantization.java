@@ -1,0 +1,61 @@
+// int8 dynamic quantization against fp32 and the reference int8 model (ONNX Runtime's own
+// quantizer, the "-q" jar): latency of one thread at batch 1 and 32, and size.
+//
+//   java -cp <classpath> benchmarks/Quantization.java [REPEATS]
+
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.DynamicQuantization;
+import dev.bonsai.engine.Encoder;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+public class Quantization {
+
+    public static void main(String[] args) throws Exception {
+        int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        BaseModel model = BaseModel.ALL_MINILM_L6_V2;
+        byte[] fp32 = read(model.onnxResource());
+        byte[] ours = DynamicQuantization.quantize(fp32).graph();
+        byte[] reference = read("all-minilm-l6-v2-q.onnx");
+        List<String> batch = new ArrayList<>();
+        String[] words = {"the", "film", "was", "surprisingly", "good", "and", "the", "cast", "clearly", "enjoyed", "it"};
+        for (int i = 0; i < 32; i++) {
+            StringBuilder sentence = new StringBuilder();
+            for (int w = 0; w < 8 + i % 6; w++) {
+                sentence.append(words[(i + w * 3) % words.length]).append(' ');
+            }
+            batch.add(sentence.toString().strip());
+        }
+        System.out.printf("%-22s %12s %16s %16s%n", "graph", "bytes", "batch 32 p50 ms", "batch 1 p50 ms");
+        for (Object[] candidate : new Object[][] {{"fp32", fp32}, {"int8 (ours)", ours}, {"int8 (reference -q)", reference}}) {
+            byte[] graph = (byte[]) candidate[1];
+            try (Encoder encoder = Encoder.open(model, graph, new Encoder.Options(1, 32, 128))) {
+                double b32 = p50(encoder, batch, repeats);
+                double b1 = p50(encoder, batch.subList(0, 1), repeats * 4);
+                System.out.printf("%-22s %12d %16.1f %16.2f%n", candidate[0], graph.length, b32, b1);
+            }
+        }
+    }
+
+    static double p50(Encoder encoder, List<String> texts, int repeats) {
+        for (int i = 0; i < 5; i++) {
+            encoder.embed(texts);
+        }
+        double[] millis = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long start = System.nanoTime();
+            encoder.embed(texts);
+            millis[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(millis);
+        return millis[repeats / 2];
+    }
+
+    static byte[] read(String resource) throws Exception {
+        try (InputStream in = Quantization.class.getClassLoader().getResourceAsStream(resource)) {
+            return in.readAllBytes();
+        }
+    }
+}
