@@ -33,6 +33,34 @@ public class ModelService {
     @Inject
     BlobStore blobs;
 
+    @Inject
+    jakarta.enterprise.event.Event<ModelDeleted> deleted;
+
+    /** Everything a prediction needs about one variant of a tenant's model. */
+    public record ServingInfo(String modelId, String variantId, String sha256, long bytes, String baseModel,
+            List<String> labels, Map<String, Object> provenance) {
+    }
+
+    /**
+     * The variant to serve: {@code null}, "original" or "recommended" (the original until a
+     * compression job recommends another) or a variant id of this model.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public ServingInfo serving(String tenantId, String modelId, String variant) {
+        ModelEntity model = find(tenantId, modelId);
+        List<ModelVariantEntity> variants = variants(model.id);
+        ModelVariantEntity chosen;
+        if (variant == null || variant.equals("original") || variant.equals("recommended")) {
+            chosen = variants.stream().filter(candidate -> candidate.kind.equals("original")).findFirst()
+                    .orElseThrow(() -> ProblemException.notFound("variant", "original"));
+        } else {
+            chosen = variants.stream().filter(candidate -> candidate.id.equals(variant)).findFirst()
+                    .orElseThrow(() -> ProblemException.notFound("variant", variant));
+        }
+        return new ServingInfo(model.id, chosen.id, chosen.sha256, chosen.bytes, model.baseModel, model.labels,
+                chosen.provenance);
+    }
+
     @Transactional
     public String create(NewModel request) {
         ModelEntity model = new ModelEntity();
@@ -101,7 +129,9 @@ public class ModelService {
 
     /** Deletes the model and its variants; artifacts no other variant uses are removed too. */
     public void delete(String tenantId, String id) {
+        List<String> variantIds = listVariants(tenantId, id).stream().map(Model.Variant::id).toList();
         List<String> hashes = deleteRecords(tenantId, id);
+        deleted.fire(new ModelDeleted(id, variantIds));
         for (String sha256 : hashes) {
             if (ModelVariantEntity.count("sha256", sha256) == 0) {
                 try {

@@ -25,6 +25,22 @@ public interface BonsaiConfig {
 
     Engine engine();
 
+    Inference inference();
+
+    interface Inference {
+        /** Model bytes kept loaded for predictions; least recently used variants are closed beyond it. */
+        @WithDefault("2G")
+        MemorySize cacheBudget();
+
+        /** Most texts in one prediction request. */
+        @WithDefault("256")
+        int maxInputs();
+
+        /** Longest text in a prediction request, in characters. */
+        @WithDefault("32768")
+        int maxInputLength();
+    }
+
     interface Jobs {
         /** Jobs run at once by one replica ({@code BONSAI_JOB_CONCURRENCY}). */
         @WithDefault("1")

@@ -1,0 +1,148 @@
+package dev.bonsai.inference;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.model.ModelDeleted;
+import dev.bonsai.model.ModelService;
+import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.Problem;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Predictions with a model's variant: validation, the session cache, and the answer's shape. */
+@ApplicationScoped
+public class PredictionService {
+
+    /** The body of {@code POST /v1/models/{id}/predictions}. */
+    public record PredictRequest(List<String> inputs, String variant, Integer topK, Boolean returnEmbedding) {
+    }
+
+    public record LabelScore(String label, double score) {
+    }
+
+    /** One input's answer: the top label, and the {@code topK} best labels with their probabilities. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Prediction(String label, double score, List<LabelScore> labels, float[] embedding) {
+    }
+
+    public record Usage(int inputs, int tokens) {
+    }
+
+    public record Predictions(List<Prediction> data, String model, String variant, Usage usage) {
+    }
+
+    @Inject
+    ModelService models;
+
+    @Inject
+    SessionCache cache;
+
+    @Inject
+    BonsaiConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    MeterRegistry registry;
+
+    public Predictions predict(String tenantId, String modelId, PredictRequest request) {
+        validate(request);
+        ModelService.ServingInfo serving = models.serving(tenantId, modelId, request.variant());
+        int classes = serving.labels().size();
+        int topK = request.topK() == null ? classes : request.topK();
+        if (topK > classes) {
+            throw ProblemException.invalidField("/topK", "topK must be at most " + classes + ", the model's number of labels.");
+        }
+        BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
+        SessionCache.VariantSource source = new SessionCache.VariantSource(serving.variantId(), serving.sha256(),
+                serving.bytes(), baseModel, maxSequenceLength(serving, baseModel), serving.labels());
+        Timer.Sample sample = Timer.start(registry);
+        LoadedVariant variant = cache.acquire(source);
+        LoadedVariant.Output output;
+        try {
+            output = variant.run(request.inputs());
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException("inference failed for variant " + serving.variantId(), e);
+        } finally {
+            variant.release();
+            sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));
+        }
+        registry.summary("bonsai.predictions.batch.size").record(request.inputs().size());
+        boolean embeddings = Boolean.TRUE.equals(request.returnEmbedding());
+        List<Prediction> data = new ArrayList<>();
+        for (int i = 0; i < request.inputs().size(); i++) {
+            float[] probabilities = output.probabilities()[i];
+            List<LabelScore> ranked = new ArrayList<>();
+            for (int c = 0; c < classes; c++) {
+                ranked.add(new LabelScore(serving.labels().get(c), probabilities[c]));
+            }
+            ranked.sort(Comparator.comparingDouble(LabelScore::score).reversed());
+            List<LabelScore> top = List.copyOf(ranked.subList(0, topK));
+            data.add(new Prediction(top.get(0).label(), top.get(0).score(), top, embeddings ? output.embeddings()[i] : null));
+        }
+        return new Predictions(data, serving.modelId(), serving.variantId(), new Usage(request.inputs().size(), output.tokens()));
+    }
+
+    void modelDeleted(@Observes ModelDeleted event) {
+        event.variantIds().forEach(cache::invalidate);
+    }
+
+    private void validate(PredictRequest request) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        List<String> inputs = request == null ? null : request.inputs();
+        int max = config.inference().maxInputs();
+        if (inputs == null || inputs.isEmpty()) {
+            errors.add(new Problem.FieldError("/inputs", "Send 1 to " + max + " texts in inputs."));
+        } else if (inputs.size() > max) {
+            errors.add(new Problem.FieldError("/inputs", "At most " + max + " texts per request; this one has " + inputs.size() + "."));
+        } else {
+            for (int i = 0; i < inputs.size(); i++) {
+                String text = inputs.get(i);
+                if (text == null || text.isBlank()) {
+                    errors.add(new Problem.FieldError("/inputs/" + i, "Texts must not be empty."));
+                } else if (text.length() > config.inference().maxInputLength()) {
+                    errors.add(new Problem.FieldError("/inputs/" + i, "Texts may be at most "
+                            + config.inference().maxInputLength() + " characters."));
+                }
+                if (errors.size() >= 10) {
+                    break;
+                }
+            }
+        }
+        if (request != null && request.topK() != null && request.topK() < 1) {
+            errors.add(new Problem.FieldError("/topK", "topK must be at least 1."));
+        }
+        if (!errors.isEmpty()) {
+            String detail = errors.size() == 1 ? errors.get(0).detail() : errors.size() + " fields are invalid.";
+            throw new ProblemException(ProblemType.VALIDATION_FAILED, detail, errors, Map.of(), Map.of());
+        }
+    }
+
+    /** The length the model was trained with, from its recorded recipe; else the base model's. */
+    private int maxSequenceLength(ModelService.ServingInfo serving, BaseModel baseModel) {
+        Object recipe = serving.provenance() == null ? null : serving.provenance().get("bonsai.hyperparameters");
+        if (recipe != null) {
+            try {
+                JsonNode node = json.readTree(recipe.toString());
+                if (node.has("maxSequenceLength")) {
+                    return node.get("maxSequenceLength").asInt();
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // an unreadable recipe falls back to the base model's length
+            }
+        }
+        return baseModel.maxSequenceLength();
+    }
+}

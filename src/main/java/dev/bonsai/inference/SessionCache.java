@@ -1,0 +1,155 @@
+package dev.bonsai.inference;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.platform.BonsaiConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ONNX Runtime sessions (with tokenizers) per variant, least recently used first out, under a
+ * memory budget counted in model bytes. An evicted session is closed as soon as the requests
+ * using it finish. Safe under concurrency: loading happens outside the lock, and two requests
+ * racing to load the same variant keep one session and close the other.
+ */
+@ApplicationScoped
+public class SessionCache {
+
+    /** What is needed to load a variant. */
+    record VariantSource(String variantId, String sha256, long bytes, BaseModel baseModel, int maxSequenceLength,
+            List<String> labels) {
+    }
+
+    @Inject
+    BlobStore blobs;
+
+    @Inject
+    BonsaiConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final LinkedHashMap<String, LoadedVariant> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long residentBytes;
+    private Counter hits;
+    private Counter misses;
+    private Counter evictions;
+
+    @PostConstruct
+    void meters() {
+        hits = registry.counter("bonsai.inference.cache.requests", "result", "hit");
+        misses = registry.counter("bonsai.inference.cache.requests", "result", "miss");
+        evictions = registry.counter("bonsai.inference.cache.evictions");
+        Gauge.builder("bonsai.inference.cache.resident.bytes", this, cache -> cache.residentBytes()).register(registry);
+    }
+
+    /** A held variant; the caller must {@link LoadedVariant#release()} it. */
+    LoadedVariant acquire(VariantSource source) {
+        synchronized (this) {
+            LoadedVariant cached = entries.get(source.variantId());
+            if (cached != null && cached.acquire()) {
+                hits.increment();
+                return cached;
+            }
+        }
+        misses.increment();
+        LoadedVariant loaded = load(source);
+        synchronized (this) {
+            LoadedVariant raced = entries.get(source.variantId());
+            if (raced != null && raced.acquire()) {
+                loaded.evict();
+                return raced;
+            }
+            loaded.acquire();
+            entries.put(source.variantId(), loaded);
+            residentBytes += loaded.bytes;
+            trim(config.inference().cacheBudget().asLongValue(), source.variantId());
+            return loaded;
+        }
+    }
+
+    synchronized long residentBytes() {
+        return residentBytes;
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+
+    synchronized boolean contains(String variantId) {
+        return entries.containsKey(variantId);
+    }
+
+    /** Drops a variant (its model was deleted). */
+    synchronized void invalidate(String variantId) {
+        LoadedVariant removed = entries.remove(variantId);
+        if (removed != null) {
+            residentBytes -= removed.bytes;
+            removed.evict();
+        }
+    }
+
+    /** Evicts least recently used variants until at most {@code budget} bytes remain, sparing {@code keep}. */
+    synchronized void trim(long budget, String keep) {
+        Iterator<Map.Entry<String, LoadedVariant>> oldest = entries.entrySet().iterator();
+        while (residentBytes > budget && oldest.hasNext()) {
+            Map.Entry<String, LoadedVariant> entry = oldest.next();
+            if (entry.getKey().equals(keep)) {
+                continue;
+            }
+            oldest.remove();
+            residentBytes -= entry.getValue().bytes;
+            entry.getValue().evict();
+            evictions.increment();
+        }
+    }
+
+    private LoadedVariant load(VariantSource source) {
+        byte[] graph;
+        try (InputStream in = blobs.open(source.sha256())) {
+            graph = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read variant " + source.variantId(), e);
+        }
+        HuggingFaceTokenizer tokenizer = null;
+        try (InputStream json = Thread.currentThread().getContextClassLoader()
+                .getResourceAsStream(source.baseModel().tokenizerResource())) {
+            tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true",
+                    "maxLength", Integer.toString(source.maxSequenceLength()), "addSpecialTokens", "true"));
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(config.engine().intraOpThreads());
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            OrtSession session = OrtEnvironment.getEnvironment().createSession(graph, options);
+            return new LoadedVariant(source.variantId(), source.labels(), source.bytes(), session, tokenizer);
+        } catch (IOException | OrtException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            throw new IllegalStateException("could not load variant " + source.variantId(), e);
+        }
+    }
+
+    @PreDestroy
+    synchronized void closeAll() {
+        entries.values().forEach(LoadedVariant::evict);
+        entries.clear();
+        residentBytes = 0;
+    }
+}
