@@ -1,10 +1,10 @@
 // Fine-tuning benchmark on a real dataset, one thread, the same engine code the jobs run.
 // Run through benchmarks/fine-tune.sh, which builds the classpath.
 //
-//   java -cp <classpath> benchmarks/FineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL METHOD [MAX_LENGTH] [EPOCHS]
+//   java -cp <classpath> benchmarks/FineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL METHOD [MAX_LENGTH] [EPOCHS] [LEARNING_RATE]
 //
 // METHOD is head (frozen encoder, softmax head) or full (the head is warmed up on frozen embeddings,
-// then all layers are trained with it, batch 16, learning rate 3e-5). SAMPLE_SIZE 0 uses the whole
+// then all layers are trained with it, batch 16, learning rate LEARNING_RATE, default 3e-5). SAMPLE_SIZE 0 uses the whole
 // training file; otherwise a seeded stratified sample of that size. 10% of the (sampled) training
 // rows, stratified, are held out for validation and early stopping.
 
@@ -34,6 +34,7 @@ public class FineTune {
         String method = args[4];
         int maxLength = args.length > 5 ? Integer.parseInt(args[5]) : model.maxSequenceLength();
         int epochs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
+        double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 3e-5;
         long seed = 42;
 
         List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
@@ -75,16 +76,16 @@ public class FineTune {
             try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
                 graph = onnx.readAllBytes();
             }
-            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, 3e-5, 0.01, seed, 2,
+            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, seed, 2,
                     model.layers(), maxLength, hyperparameters.classWeights());
             long fullStart = System.nanoTime();
             EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, graph, texts(fit), fitY, texts(validation),
                     indexes(validation, labels), labels, head, full, (epoch, total) -> System.out.printf(
                             "  epoch %d/%d: train loss %.4f, validation accuracy %.4f%n", epoch.epoch(), total,
                             epoch.trainLoss(), epoch.validation().accuracy()), () -> false);
-            System.out.printf("full fine-tuning: %d epochs (best %d) in %.1f s, %.2f training samples/s (batch 16, max length %d)%n",
-                    fullResult.epochs().size(), fullResult.bestEpoch(), (System.nanoTime() - fullStart) / 1e9,
-                    fullResult.samplesPerSecond(), maxLength);
+            System.out.printf("full fine-tuning: %d epochs (best %d) in %.1f s, %.2f training samples/s (batch 16, max length %d,"
+                    + " learning rate %s)%n", fullResult.epochs().size(), fullResult.bestEpoch(),
+                    (System.nanoTime() - fullStart) / 1e9, fullResult.samplesPerSecond(), maxLength, learningRate);
             head = fullResult.head();
             try (Encoder tuned = Encoder.open(model, fullResult.encoderGraph(), options)) {
                 testX = tuned.embed(texts(test));
