@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Fine-tunes the encoder itself together with the head (the {@code partial} and {@code full}
- * methods): AdamW on class-weighted cross-entropy through the whole forward pass, written in DJL
+ * methods): AdamW (linear warm-up over the first tenth of the steps, then linear decay) on
+ * class-weighted cross-entropy through the whole forward pass, written in DJL
  * over the graph's own weights. {@code trainableLayers} top transformer layers learn (all layers
  * plus the embeddings for {@code full}); the rest stay as they were. The head starts from one
  * trained on frozen embeddings, so the first steps do not push random-head gradients into the
@@ -169,7 +170,8 @@ public final class EncoderTrainer {
                         }
                         lossSum += loss.getFloat() * batchWeight;
                         weightSum += batchWeight;
-                        adamW(stepManager, trainable, moments, step, hyperparameters);
+                        adamW(stepManager, trainable, moments, step, hyperparameters,
+                                hyperparameters.learningRate() * schedule(step, totalSteps));
                     }
                     trainingNanos += System.nanoTime() - began;
                     samples += end - start;
@@ -241,11 +243,23 @@ public final class EncoderTrainer {
         return result;
     }
 
+    /**
+     * Learning-rate multiplier at {@code step} (1-based): a linear warm-up over the first tenth of
+     * the steps, then a linear decay to zero at the last one.
+     */
+    static double schedule(long step, long totalSteps) {
+        long warmup = Math.max(1, totalSteps / 10);
+        if (step <= warmup) {
+            return (double) step / warmup;
+        }
+        return Math.max(0.0, (double) (totalSteps - step + 1) / (totalSteps - warmup + 1));
+    }
+
     private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray[]> moments, long t,
-            Hyperparameters hyperparameters) {
+            Hyperparameters hyperparameters, double learningRate) {
         double correction1 = 1 - Math.pow(BETA1, t);
         double correction2 = 1 - Math.pow(BETA2, t);
-        float rate = (float) hyperparameters.learningRate();
+        float rate = (float) learningRate;
         for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
             NDArray parameter = entry.getValue();
             NDArray gradient = parameter.getGradient();
