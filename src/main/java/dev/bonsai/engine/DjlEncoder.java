@@ -19,6 +19,13 @@ import java.util.Map;
  */
 final class DjlEncoder {
 
+    /**
+     * Added to attention scores at padding. The graphs use -3.4e38; with more than one PyTorch
+     * thread that produced NaN losses here, so training uses -1e4, which softmax turns into the
+     * same zero weights (the forward pass still matches ONNX Runtime within 1e-4).
+     */
+    private static final float MASK_FILL = -1e4f;
+
     private final TransformerWeights weights;
     private final BaseModel.Pooling pooling;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
@@ -65,7 +72,7 @@ final class DjlEncoder {
         x = layerNorm(s, x, "embeddings.norm");
 
         NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-        NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(weights.maskFill()))
+        NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(MASK_FILL))
                 .reshape(batch, 1, 1, sequence));
         int heads = weights.heads();
         int headSize = weights.headSize();

@@ -42,6 +42,13 @@ public final class EncoderTrainer {
             int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
     }
 
+    /** Training stopped because the loss stopped being a finite number. */
+    public static final class DivergedException extends RuntimeException {
+        public DivergedException(int epoch, long step) {
+            super("the loss is not a finite number at epoch " + epoch + ", step " + step, null, false, false);
+        }
+    }
+
     /** Told after every optimisation step, for progress. */
     public interface StepListener {
         void stepEnded(long step, long totalSteps);
@@ -168,7 +175,11 @@ public final class EncoderTrainer {
                                     logProbabilities.mul(target)).sum()).mul((float) (-1.0 / batchWeight)));
                             collector.backward(loss);
                         }
-                        lossSum += loss.getFloat() * batchWeight;
+                        float lossValue = loss.getFloat();
+                        if (!Float.isFinite(lossValue)) {
+                            throw new DivergedException(epoch, step);
+                        }
+                        lossSum += lossValue * batchWeight;
                         weightSum += batchWeight;
                         adamW(stepManager, trainable, moments, step, hyperparameters,
                                 hyperparameters.learningRate() * schedule(step, totalSteps));

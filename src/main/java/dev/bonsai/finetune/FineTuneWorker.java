@@ -95,6 +95,9 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         } catch (HeadTrainer.CancelledException e) {
             finish(jobId, "cancelled", null, null, null);
             events.message(jobId, "info", "Job cancelled; no model was produced.");
+        } catch (EncoderTrainer.DivergedException e) {
+            fail(jobId, "training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
+                    "hyperparameters.learningRate");
         } catch (JobStopped e) {
             if (e.code == null) {
                 finish(jobId, "cancelled", null, null, null);
