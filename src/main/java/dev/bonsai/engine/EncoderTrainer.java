@@ -79,14 +79,10 @@ public final class EncoderTrainer {
         LinkedHashMap<String, float[]> parameters;
         HashMap<String, float[][]> moments;
         LinkedHashMap<String, float[]> best;
-        double bestF1 = -1;
-        double bestLoss = Double.MAX_VALUE;
-        int bestEpoch;
-        int sinceBest;
+        EpochSelection selection = new EpochSelection();
         ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
         long trainingNanos;
         long samples;
-        boolean stopped;
     }
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
@@ -141,7 +137,7 @@ public final class EncoderTrainer {
             long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
-            for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
+            for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
                 Matrices.shuffle(order, random);
                 double lossSum = 0;
                 double weightSum = 0;
@@ -199,14 +195,9 @@ public final class EncoderTrainer {
                         validationLoss, validation);
                 epochs.add(result);
                 listener.epochEnded(result, hyperparameters.epochs());
-                if (validation.macroF1() > state.bestF1 || (validation.macroF1() == state.bestF1 && validationLoss < state.bestLoss)) {
+                if (state.selection.record(epoch, validation.macroF1(), validationLoss,
+                        hyperparameters.earlyStoppingPatience())) {
                     state.best = snapshot(trainable);
-                    state.bestF1 = validation.macroF1();
-                    state.bestLoss = validationLoss;
-                    state.bestEpoch = epoch;
-                    state.sinceBest = 0;
-                } else if (++state.sinceBest >= hyperparameters.earlyStoppingPatience()) {
-                    state.stopped = true;
                 }
                 state.epochsDone = epoch;
                 state.step = step;
@@ -229,7 +220,7 @@ public final class EncoderTrainer {
             SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(best.remove("head.weight"), initialHead.dimensions()),
                     best.remove("head.bias"));
             double samplesPerSecond = samples / Math.max(trainingNanos / 1e9, 1e-9);
-            return new Result(weights.withWeights(best), head, state.bestEpoch, List.copyOf(epochs), stoppedEarly,
+            return new Result(weights.withWeights(best), head, state.selection.bestEpoch(), List.copyOf(epochs), stoppedEarly,
                     samplesPerSecond);
         }
     }

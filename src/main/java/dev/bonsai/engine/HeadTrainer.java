@@ -96,13 +96,9 @@ public final class HeadTrainer {
         int[] order;
         ArrayList<Epoch> epochs = new ArrayList<>();
         SoftmaxHead best;
-        double bestF1 = -1;
-        double bestLoss = Double.MAX_VALUE;
-        int bestEpoch;
-        int sinceBest;
+        EpochSelection selection = new EpochSelection();
         long step;
         int epochsDone;
-        boolean stopped;
     }
 
     public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
@@ -137,7 +133,7 @@ public final class HeadTrainer {
         long step = state.step;
         float[][] gradWeights = new float[dimensions][classes];
         float[] gradBias = new float[classes];
-        for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.stopped; epoch++) {
+        for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
             Matrices.shuffle(order, random);
             double lossSum = 0;
             double weightSum = 0;
@@ -193,14 +189,8 @@ public final class HeadTrainer {
             Epoch result = new Epoch(epoch, lossSum / Math.max(weightSum, 1e-12), validationLoss, validation);
             epochs.add(result);
             listener.epochEnded(result, hyperparameters.epochs());
-            if (validation.macroF1() > state.bestF1 || (validation.macroF1() == state.bestF1 && validationLoss < state.bestLoss)) {
+            if (state.selection.record(epoch, validation.macroF1(), validationLoss, hyperparameters.earlyStoppingPatience())) {
                 state.best = snapshot;
-                state.bestF1 = validation.macroF1();
-                state.bestLoss = validationLoss;
-                state.bestEpoch = epoch;
-                state.sinceBest = 0;
-            } else if (++state.sinceBest >= hyperparameters.earlyStoppingPatience()) {
-                state.stopped = true;
             }
             state.epochsDone = epoch;
             state.step = step;
@@ -208,7 +198,7 @@ public final class HeadTrainer {
                 EncoderTrainer.saveState(checkpoints, state);
             }
         }
-        return new Result(state.best, state.bestEpoch, List.copyOf(epochs), state.stopped);
+        return new Result(state.best, state.selection.bestEpoch(), List.copyOf(epochs), state.selection.stopped());
     }
 
     static double crossEntropy(float[][] probabilities, int[] truth) {
