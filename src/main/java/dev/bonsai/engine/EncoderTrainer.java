@@ -58,6 +58,13 @@ public final class EncoderTrainer {
             boolean stoppedEarly, double samplesPerSecond) {
     }
 
+    /**
+     * Dropout while training, as the base models were pre-trained with (BERT's
+     * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob}). Without it the
+     * encoder over-fits a few thousand rows within an epoch.
+     */
+    static final float DROPOUT = 0.1f;
+
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double ADAM_EPSILON = 1e-8;
@@ -85,7 +92,40 @@ public final class EncoderTrainer {
         long samples;
     }
 
+    /**
+     * What a student is distilled from: the teacher's log-probabilities and pooled embeddings of
+     * every training text. The loss is {@code softWeight · T² · CE(softmax(teacher/T),
+     * softmax(student/T)) + (1 − softWeight) · CE(labels, student) + embeddingWeight · (1 −
+     * cos(student embedding, teacher embedding))}.
+     */
+    public record Teacher(float[][] logProbabilities, float[][] embeddings, double temperature, double softWeight,
+            double embeddingWeight) {
+    }
+
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
+        return train(model, encoderGraph, null, trainTexts, trainLabels, validationTexts, validationLabels, labels,
+                initialHead, hyperparameters, listener, steps, cancelled, checkpoints);
+    }
+
+    /**
+     * Trains a student encoder (for instance one with layers dropped, {@link LayerDropping}) and
+     * its head against a teacher's outputs on the same texts, as well as the labels.
+     */
+    public Result distill(BaseModel model, byte[] studentGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
+        if (teacher.logProbabilities().length != trainTexts.size() || teacher.embeddings().length != trainTexts.size()) {
+            throw new IllegalArgumentException("the teacher's outputs do not match the training texts");
+        }
+        return train(model, studentGraph, teacher, trainTexts, trainLabels, validationTexts, validationLabels, labels,
+                initialHead, hyperparameters, listener, steps, cancelled, checkpoints);
+    }
+
+    private Result train(BaseModel model, byte[] encoderGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
             Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
             Checkpoints checkpoints) {
@@ -138,6 +178,8 @@ public final class EncoderTrainer {
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
             for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
+                // Seeded per epoch so that a run resumed from a checkpoint draws the same dropout masks.
+                engine.setRandomSeed((int) (hyperparameters.seed() * 31 + epoch));
                 Matrices.shuffle(order, random);
                 double lossSum = 0;
                 double weightSum = 0;
@@ -164,11 +206,14 @@ public final class EncoderTrainer {
                         NDArray loss;
                         try (GradientCollector collector = engine.newGradientCollector()) {
                             collector.zeroGradients();
-                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
+                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2], DROPOUT);
                             NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
                             NDArray logProbabilities = attach(stepManager, logits.logSoftmax(1));
                             loss = attach(stepManager, attach(stepManager, attach(stepManager,
                                     logProbabilities.mul(target)).sum()).mul((float) (-1.0 / batchWeight)));
+                            if (teacher != null) {
+                                loss = distillationLoss(stepManager, teacher, order, start, end, logits, embeddings, loss);
+                            }
                             collector.backward(loss);
                         }
                         float lossValue = loss.getFloat();
@@ -223,6 +268,35 @@ public final class EncoderTrainer {
             return new Result(weights.withWeights(best), head, state.selection.bestEpoch(), List.copyOf(epochs), stoppedEarly,
                     samplesPerSecond);
         }
+    }
+
+    /** The distillation loss of a batch (rows {@code order[start..end)}), given its label loss. */
+    private static NDArray distillationLoss(NDManager step, Teacher teacher, int[] order, int start, int end, NDArray logits,
+            NDArray embeddings, NDArray labelLoss) {
+        int rows = end - start;
+        int classes = teacher.logProbabilities()[0].length;
+        int width = teacher.embeddings()[0].length;
+        float[] soft = new float[rows * classes];
+        float[] teacherEmbeddings = new float[rows * width];
+        for (int k = 0; k < rows; k++) {
+            int i = order[start + k];
+            float[] scaled = teacher.logProbabilities()[i].clone();
+            for (int c = 0; c < classes; c++) {
+                scaled[c] /= (float) teacher.temperature();
+            }
+            System.arraycopy(SoftmaxHead.softmax(scaled), 0, soft, k * classes, classes);
+            System.arraycopy(teacher.embeddings()[i], 0, teacherEmbeddings, k * width, width);
+        }
+        float temperature = (float) teacher.temperature();
+        NDArray studentSoft = attach(step, attach(step, logits.div(temperature)).logSoftmax(1));
+        NDArray softLoss = attach(step, attach(step, attach(step, studentSoft.mul(step.create(soft, new Shape(rows, classes))))
+                .sum()).mul(-temperature * temperature / rows));
+        NDArray cosine = attach(step, attach(step, embeddings.mul(step.create(teacherEmbeddings, new Shape(rows, width))))
+                .sum(new int[] {1}));
+        NDArray embeddingLoss = attach(step, attach(step, cosine.mean()).neg().add(1f));
+        return attach(step, attach(step, attach(step, softLoss.mul((float) teacher.softWeight()))
+                .add(attach(step, labelLoss.mul((float) (1 - teacher.softWeight())))))
+                .add(attach(step, embeddingLoss.mul((float) teacher.embeddingWeight()))));
     }
 
     /** Sentence embeddings of {@code texts} with the current weights, without recording gradients. */

@@ -1,0 +1,189 @@
+package dev.bonsai.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.engine.Engine;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Each compression technique on a small real model (all-MiniLM-L6-v2 with a head trained on 45 sentences). */
+class CompressionTest {
+
+    private static final BaseModel MODEL = BaseModel.ALL_MINILM_L6_V2;
+    private static final int MAX_LENGTH = 32;
+
+    private static SmallDataset data;
+    private static byte[] encoderGraph;
+    private static byte[] classifier;
+    private static byte[] tokenizerJson;
+    private static int[] testY;
+
+    @BeforeAll
+    static void trainAClassifier() throws Exception {
+        data = new SmallDataset();
+        try (InputStream onnx = TextTokenizer.resource(MODEL.onnxResource());
+                InputStream json = TextTokenizer.resource(MODEL.tokenizerResource())) {
+            encoderGraph = onnx.readAllBytes();
+            tokenizerJson = json.readAllBytes();
+        }
+        float[][] trainX;
+        float[][] testX;
+        try (Encoder encoder = Encoder.open(MODEL, encoderGraph, new Encoder.Options(1, 32, MAX_LENGTH))) {
+            trainX = encoder.embed(data.texts.subList(0, 45));
+            testX = encoder.embed(data.texts.subList(45, 60));
+        }
+        testY = data.labelArray(45, 60);
+        int[] trainY = data.labelArray(0, 45);
+        HeadTrainer.Result head = new HeadTrainer().train(trainX, trainY, testX, testY, SmallDataset.LABELS,
+                HeadTrainer.resolve(null, null, null, 5L, null, null, trainY, 3), (epoch, total) -> { }, () -> false);
+        classifier = ClassifierExport.export(encoderGraph, MODEL, head.head(), SmallDataset.LABELS,
+                Map.of("bonsai.baseModel", MODEL.id()));
+    }
+
+    private static float[][] probabilities(byte[] graph, byte[] tokenizer, List<String> texts) {
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, MAX_LENGTH, 1)) {
+            return runner.probabilities(texts, 16);
+        }
+    }
+
+    private static Compression compression() {
+        return new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH, data.texts.subList(0, 45),
+                data.labelArray(0, 45), data.texts.subList(45, 60), testY, data.texts, 3L), (recipe, step, message) -> { },
+                () -> false);
+    }
+
+    @Test
+    void splittingAClassifierGivesBackItsParts() {
+        ClassifierGraph.Parts parts = ClassifierGraph.split(classifier);
+        assertEquals(SmallDataset.LABELS, parts.labels());
+        assertEquals(MODEL.id(), parts.metadata().get("bonsai.baseModel"));
+        byte[] again = ClassifierExport.export(parts.encoderGraph(), MODEL, parts.head(), parts.labels(), parts.metadata());
+        float[][] expected = probabilities(classifier, tokenizerJson, data.texts);
+        float[][] actual = probabilities(again, tokenizerJson, data.texts);
+        for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], actual[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void vocabularyPruningIsLosslessOnTheTextsItKeptAndMuchSmaller() {
+        Compression.Variant pruned = compression().apply("vocabulary-pruning");
+        assertTrue(pruned.graph().length < classifier.length * 0.6, pruned.graph().length + " of " + classifier.length);
+        float[][] expected = probabilities(classifier, tokenizerJson, data.texts);
+        float[][] actual = probabilities(pruned.graph(), pruned.tokenizerJson(), data.texts);
+        for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], actual[i], 1e-5f, "text " + i);
+        }
+        // A word outside the kept vocabulary still gets an answer, through [UNK] or smaller pieces.
+        assertEquals(1, probabilities(pruned.graph(), pruned.tokenizerJson(), List.of("xylophone quarterback")).length);
+    }
+
+    @Test
+    void int8AndFp16StayCloseToTheOriginal() {
+        Compression compression = compression();
+        float[][] expected = probabilities(classifier, tokenizerJson, data.texts);
+        for (String recipe : List.of("int8-dynamic", "fp16", "vocabulary-pruning+int8-dynamic")) {
+            Compression.Variant variant = compression.apply(recipe);
+            float[][] actual = probabilities(variant.graph(), variant.tokenizerJson(), data.texts);
+            int agree = 0;
+            for (int i = 0; i < expected.length; i++) {
+                agree += SoftmaxHead.argmax(new float[][] {expected[i]})[0] == SoftmaxHead.argmax(new float[][] {actual[i]})[0]
+                        ? 1 : 0;
+                if (recipe.equals("fp16")) {
+                    assertArrayEquals(expected[i], actual[i], 2e-3f, "fp16 text " + i);
+                }
+            }
+            assertTrue(agree >= expected.length - 1, recipe + ": " + agree + " of " + expected.length + " agree");
+        }
+        assertTrue(compression.apply("fp16").graph().length < classifier.length * 0.55);
+        assertTrue(compression.apply("int8-dynamic").graph().length < classifier.length * 0.3);
+    }
+
+    @Test
+    void halfPrecisionRoundsToNearestEven() {
+        for (float value : new float[] {0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 0.1f, 3.14159f}) {
+            float back = Fp16Weights.fromHalf(Fp16Weights.toHalf(value));
+            assertEquals(value, back, Math.abs(value) * 1e-3 + 1e-7, "value " + value);
+        }
+        assertEquals(Float.POSITIVE_INFINITY, Fp16Weights.fromHalf(Fp16Weights.toHalf(1e6f)));
+        assertEquals((short) 0x3c00, Fp16Weights.toHalf(1f));
+        assertEquals((short) 0x3c00, Fp16Weights.toHalf(1f + 0x1p-11f), "a tie rounds to the even neighbour");
+    }
+
+    @Test
+    void droppedLayersGiveAWorkingEncoderThatTheTrainerReadsAlike() throws Exception {
+        int[] kept = LayerDropping.evenlySpread(6, 3);
+        assertArrayEquals(new int[] {1, 3, 5}, kept);
+        byte[] student = LayerDropping.keepLayers(encoderGraph, kept);
+        TransformerWeights weights = TransformerWeights.read(student);
+        assertEquals(3, weights.layers());
+        TransformerWeights original = TransformerWeights.read(encoderGraph);
+        assertArrayEquals(original.get("layer.3.query.weight").values(), weights.get("layer.1.query.weight").values());
+        assertTrue(student.length < encoderGraph.length * 0.8);
+        List<String> texts = data.texts.subList(0, 8);
+        float[][] onnx;
+        try (Encoder encoder = Encoder.open(MODEL, student, new Encoder.Options(1, 8, MAX_LENGTH))) {
+            onnx = encoder.embed(texts);
+        }
+        // The same student computed by the trainer's own forward pass.
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, MAX_LENGTH)) {
+            DjlEncoder djl = new DjlEncoder(manager, weights, MODEL.pooling());
+            NDArray[] tokens = EncoderTrainer.tokens(manager, tokenizer, texts);
+            float[] flat = djl.embed(manager, tokens[0], tokens[1], tokens[2]).toFloatArray();
+            for (int i = 0; i < texts.size(); i++) {
+                for (int d = 0; d < onnx[i].length; d++) {
+                    assertEquals(onnx[i][d], flat[i * onnx[i].length + d], 1e-4, "text " + i + ", dimension " + d);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDistilledStudentKeepsMostOfTheTeachersAccuracy() {
+        List<String> events = new ArrayList<>();
+        Compression compression = new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH,
+                data.texts.subList(0, 45), data.labelArray(0, 45), data.texts.subList(45, 60), testY, data.texts, 3L),
+                (recipe, step, message) -> events.add(step), () -> false);
+        Compression.Variant student = compression.apply("layer-drop:2+int8-dynamic");
+        assertEquals(List.of("layer-drop", "int8-dynamic"), events);
+        float[][] probabilities = probabilities(student.graph(), student.tokenizerJson(), data.texts.subList(45, 60));
+        ClassificationMetrics metrics = ClassificationMetrics.of(testY, SoftmaxHead.argmax(probabilities),
+                SmallDataset.LABELS);
+        assertTrue(metrics.accuracy() >= 0.8, "student accuracy " + metrics.accuracy());
+        assertTrue(student.graph().length < classifier.length * 0.25, student.graph().length + " of " + classifier.length);
+        assertTrue(student.details().get("layers").startsWith("kept [2, 5] of 6"), student.details().toString());
+        compression.apply("layer-drop:2");
+        assertEquals(List.of("layer-drop", "int8-dynamic"), events, "the distilled student is reused");
+    }
+
+    @Test
+    void recipesAreChecked() {
+        assertEquals("layer-drop:3+vocabulary-pruning+int8-dynamic",
+                Compression.canonical(Compression.parse(" layer-drop:3 + vocabulary-pruning+int8-dynamic", 6)));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("int8-dynamic+vocabulary-pruning", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("int8-dynamic+fp16", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:6", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:x", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("magic", 6));
+    }
+
+    @Test
+    void measurementReportsLatencyAndPredictions() {
+        VariantMeasurement.Measurement measurement = VariantMeasurement.measure(classifier, tokenizerJson, MAX_LENGTH,
+                data.texts.subList(45, 60), 16);
+        assertEquals(15, measurement.predictions().length);
+        assertTrue(measurement.batch1().p50Millis() > 0 && measurement.batch1().p95Millis() >= measurement.batch1().p50Millis());
+        assertTrue(measurement.batch32().p50Millis() > measurement.batch1().p50Millis());
+        assertTrue(measurement.peakMemoryBytes() == null || measurement.peakMemoryBytes() > 0);
+    }
+}
