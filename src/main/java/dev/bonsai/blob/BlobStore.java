@@ -16,6 +16,20 @@ public interface BlobStore {
      */
     void putFile(String sha256, Path file) throws IOException;
 
+    /** Stores bytes already in memory (a model graph, say) and returns their sha256. */
+    default String putBytes(byte[] bytes) throws IOException {
+        String sha256;
+        try {
+            sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path file = java.nio.file.Files.createTempFile(scratchDirectory(), "blob", ".bin");
+        java.nio.file.Files.write(file, bytes);
+        putFile(sha256, file);
+        return sha256;
+    }
+
     /** Opens a blob for reading; the caller closes the stream. */
     InputStream open(String sha256) throws IOException;
 

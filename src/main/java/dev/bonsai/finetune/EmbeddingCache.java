@@ -1,5 +1,6 @@
 package dev.bonsai.finetune;
 
+import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Encoder;

@@ -1,10 +1,9 @@
 package dev.bonsai.finetune;
 
+import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.platform.Page;
-import dev.bonsai.platform.ProblemException;
-import dev.bonsai.platform.ProblemType;
 import dev.bonsai.tenant.Caller;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -17,11 +16,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -36,17 +30,6 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Tag(name = "Fine-tuning", description = "Jobs that turn a base model and a dataset into a personal model")
 public class FineTuneJobResource {
 
-    /** How often a live event stream looks for new events. */
-    private static final long STREAM_POLL_MILLIS = 300;
-    /** Live streams one server keeps open at once; more are refused with 503 and Retry-After. */
-    private static final int MAX_STREAMS = 256;
-    private static final Semaphore STREAM_SLOTS = new Semaphore(MAX_STREAMS);
-    private static final ExecutorService STREAMS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "job-event-stream");
-        thread.setDaemon(true);
-        return thread;
-    });
-
     @Inject
     FineTuneJobService jobs;
 
@@ -55,6 +38,9 @@ public class FineTuneJobResource {
 
     @Inject
     Caller caller;
+
+    @Inject
+    EventStreams streams;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -109,37 +95,6 @@ public class FineTuneJobResource {
     @Operation(operationId = "streamFineTuningJobEvents", summary = "A job's events as they happen (SSE), until it ends")
     public Multi<JobEvent> stream(@RestPath String id) {
         jobs.checkOwned(caller.tenantId(), id);
-        if (!STREAM_SLOTS.tryAcquire()) {
-            throw new ProblemException(ProblemType.UNAVAILABLE, "Too many live event streams on this server; read the"
-                    + " events page instead or retry shortly.", List.of(), Map.of(), Map.of("Retry-After", "5"));
-        }
-        return Multi.createFrom().emitter(emitter -> STREAMS.submit(() -> {
-            long last = 0;
-            try {
-                while (!emitter.isCancelled()) {
-                    FineTuneJobService.EventsSnapshot snapshot = jobs.eventsAfter(id, last);
-                    boolean finished = snapshot.finished();
-                    List<JobEvent> batch = snapshot.events();
-                    for (JobEvent event : batch) {
-                        emitter.emit(event);
-                        last = event.id();
-                    }
-                    if (finished && batch.isEmpty()) {
-                        emitter.complete();
-                        return;
-                    }
-                    if (batch.isEmpty()) {
-                        Thread.sleep(STREAM_POLL_MILLIS);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                emitter.complete();
-            } catch (RuntimeException e) {
-                emitter.fail(e);
-            } finally {
-                STREAM_SLOTS.release();
-            }
-        }));
+        return streams.stream(last -> jobs.eventsAfter(id, last));
     }
 }

@@ -2,6 +2,7 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.engine.BaseModel;
+import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.platform.Cursor;
@@ -187,16 +188,12 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         find(tenantId, id);
     }
 
-    /** Events after {@code afterId}, and whether the job had ended before they were read. */
-    public record EventsSnapshot(boolean finished, List<dev.bonsai.job.JobEvent> events) {
-    }
-
     /** For live streams, which run on their own threads: opens its own transaction. */
     @Transactional
-    public EventsSnapshot eventsAfter(String id, long afterId) {
+    public EventStreams.Snapshot eventsAfter(String id, long afterId) {
         boolean finished = FineTuneJobEntity.<FineTuneJobEntity>findByIdOptional(id).map(FineTuneJobEntity::finished)
                 .orElse(true);
-        return new EventsSnapshot(finished, events.after(id, afterId, 100));
+        return new EventStreams.Snapshot(finished, events.after(id, afterId, 100));
     }
 
     @Override

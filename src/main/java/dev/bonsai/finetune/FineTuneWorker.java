@@ -1,5 +1,6 @@
 package dev.bonsai.finetune;
 
+import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
@@ -9,23 +10,16 @@ import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +35,6 @@ import org.jboss.logging.Logger;
 public class FineTuneWorker implements JobScheduler.JobWorker {
 
     private static final Logger LOG = Logger.getLogger(FineTuneWorker.class);
-    /** How often the job row is read for a cancellation request, at most. */
-    private static final long CANCEL_CHECK_MILLIS = 500;
 
     @Inject
     TrainingData data;
@@ -62,6 +54,9 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     @Inject
     BonsaiConfig config;
 
+    @Inject
+    JobLifecycle lifecycle;
+
 
     @Override
     public String taskName() {
@@ -74,43 +69,31 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        FineTuneJobEntity job = QuarkusTransaction.requiringNew().call(() -> start(jobId));
+        FineTuneJobEntity job = lifecycle.start(FineTuneJobEntity.class, jobId);
         if (job == null) {
             return;
         }
-        long[] lastCheck = {0};
-        boolean[] cancelled = {false};
-        java.util.function.BooleanSupplier cancelRequested = () -> {
-            long now = System.currentTimeMillis();
-            if (!cancelled[0] && now - lastCheck[0] >= CANCEL_CHECK_MILLIS) {
-                lastCheck[0] = now;
-                cancelled[0] = QuarkusTransaction.requiringNew().call(() ->
-                        FineTuneJobEntity.<FineTuneJobEntity>findById(jobId).cancelRequested);
-            }
-            return cancelled[0];
-        };
+        java.util.function.BooleanSupplier cancelRequested = lifecycle.cancellation(FineTuneJobEntity.class, jobId);
         JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, () -> lastEpoch);
         try {
             train(job, cancelRequested, checkpoints);
         } catch (HeadTrainer.CancelledException e) {
-            finish(jobId, "cancelled", null, null, null);
-            events.message(jobId, "info", "Job cancelled; no model was produced.");
+            lifecycle.cancelled(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.");
         } catch (EncoderTrainer.DivergedException e) {
-            fail(jobId, "training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
+            lifecycle.fail(FineTuneJobEntity.class, jobId, "training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
                     "hyperparameters.learningRate");
         } catch (JobStopped e) {
             if (e.code == null) {
-                finish(jobId, "cancelled", null, null, null);
-                events.message(jobId, "info", "Job cancelled; no model was produced.");
+                lifecycle.cancelled(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.");
             } else {
-                fail(jobId, e.code, e.getMessage(), e.param);
+                lifecycle.fail(FineTuneJobEntity.class, jobId, e.code, e.getMessage(), e.param);
             }
         } catch (RuntimeException | IOException | SQLException e) {
             LOG.errorf(e, "Fine-tuning job %s failed", jobId);
-            fail(jobId, "internal_error", "Training failed on our side; the job can be created again.", null);
+            lifecycle.fail(FineTuneJobEntity.class, jobId, "internal_error", "Training failed on our side; the job can be created again.", null);
         }
         try {
-            if (QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity.<FineTuneJobEntity>findById(jobId).finished())) {
+            if (lifecycle.finished(FineTuneJobEntity.class, jobId)) {
                 checkpoints.discard();
             }
         } catch (IOException | RuntimeException e) {
@@ -120,26 +103,6 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
 
     /** The epoch the running trainer last finished, for the checkpoint's record; one job per thread. */
     private volatile int lastEpoch;
-
-    private FineTuneJobEntity start(String jobId) {
-        FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
-        if (job == null || job.finished()) {
-            return null;
-        }
-        if (job.cancelRequested) {
-            job.status = "cancelled";
-            job.finishedAt = now();
-            return null;
-        }
-        job.attempts++;
-        job.status = "running";
-        if (job.startedAt == null) {
-            job.startedAt = now();
-        }
-        events.message(jobId, "info", job.attempts == 1 ? "Job started." : "Job resumed after an interruption (attempt "
-                + job.attempts + ").");
-        return job;
-    }
 
     private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled, JobCheckpoints checkpoints)
             throws IOException, SQLException {
@@ -235,7 +198,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                         events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
                         lastEpoch = epoch.epoch();
                     }
-                    progress(job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
+                    lifecycle.progress(FineTuneJobEntity.class, job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
                 }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.Checkpoints.NONE);
         if (!headOnly) {
             events.message(job.id, "info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
@@ -268,7 +231,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                         lastEpoch = epoch.epoch();
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {
-                            progress(job.id, encoderFrom + (0.95 - encoderFrom) * step / total);
+                            lifecycle.progress(FineTuneJobEntity.class, job.id,
+                                    encoderFrom + (0.95 - encoderFrom) * step / total);
                         }
                     }, cancelled, checkpoints);
             encoderGraph = encoderResult.encoderGraph();
@@ -304,7 +268,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", djl-tokenizers 0.35.1" + (headOnly ? "" : ", djl-pytorch 0.35.1 (PyTorch 2.7.1)"));
         byte[] graph = ClassifierExport.export(encoderGraph, model, head, labels, provenance);
-        String sha256 = store(graph);
+        String sha256 = blobs.putBytes(graph);
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("bestEpoch", bestEpoch);
         metrics.put("epochsRun", epochsRun);
@@ -318,7 +282,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
                 model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
                 new LinkedHashMap<>(provenance)));
-        finish(job.id, "succeeded", modelId, metrics, null);
+        lifecycle.succeed(FineTuneJobEntity.class, job.id, metrics, row -> row.modelId = modelId);
         events.message(job.id, "info", "Model " + modelId + " is ready.");
     }
 
@@ -329,9 +293,10 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         } else {
             events.message(job.id, "info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
         }
-        float[][] embeddings = cache.embed(model, options, rows, done -> progress(job.id, from + (to - from) * done),
+        float[][] embeddings = cache.embed(model, options, rows,
+                done -> lifecycle.progress(FineTuneJobEntity.class, job.id, from + (to - from) * done),
                 cancelled);
-        progress(job.id, to);
+        lifecycle.progress(FineTuneJobEntity.class, job.id, to);
         return embeddings;
     }
 
@@ -394,50 +359,6 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 + maxLength + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";
     }
 
-    private String store(byte[] graph) throws IOException {
-        Path file = Files.createTempFile(blobs.scratchDirectory(), "model", ".onnx");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(graph);
-        }
-        String sha256 = sha256(graph);
-        blobs.putFile(sha256, file);
-        return sha256;
-    }
-
-    private void progress(String jobId, double value) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
-            if (job != null && job.status.equals("running")) {
-                job.progress = (float) Math.min(1, value);
-            }
-        });
-    }
-
-    private void finish(String jobId, String status, String modelId, Map<String, Object> result, Map<String, Object> error) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
-            job.status = status;
-            job.modelId = modelId;
-            job.result = result;
-            job.error = error;
-            if (status.equals("succeeded")) {
-                job.progress = 1;
-            }
-            job.finishedAt = now();
-        });
-    }
-
-    private void fail(String jobId, String code, String message, String param) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message);
-        if (param != null) {
-            error.put("param", param);
-        }
-        finish(jobId, "failed", null, null, error);
-        events.message(jobId, "error", "Job failed: " + message);
-    }
-
     /** The figures of one epoch as an event's data. */
     private static Map<String, Object> epochData(HeadTrainer.Epoch epoch) {
         Map<String, Object> data = new LinkedHashMap<>();
@@ -453,15 +374,4 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         return Math.round(value * 1e6) / 1e6;
     }
 
-    private static OffsetDateTime now() {
-        return OffsetDateTime.now(ZoneOffset.UTC);
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

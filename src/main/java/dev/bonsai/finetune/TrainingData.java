@@ -1,5 +1,6 @@
 package dev.bonsai.finetune;
 
+import dev.bonsai.job.JobStopped;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,14 +16,14 @@ import java.util.List;
 public class TrainingData {
 
     /** Texts, labels and split codes (0 train, 1 validation, 2 test) in file order. */
-    record Rows(List<String> texts, List<String> labels, int[] splits, String datasetSha256) {
+    public record Rows(List<String> texts, List<String> labels, int[] splits, String datasetSha256) {
     }
 
     @Inject
     AgroalDataSource dataSource;
 
     /** All rows of a ready dataset of the tenant, in file order; {@code param} names it in errors. */
-    Rows read(String tenantId, String datasetId, String param) throws SQLException {
+    public Rows read(String tenantId, String datasetId, String param) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             String sha256;
             try (PreparedStatement query = connection.prepareStatement(

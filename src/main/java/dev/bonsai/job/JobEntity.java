@@ -1,0 +1,61 @@
+package dev.bonsai.job;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Id;
+import jakarta.persistence.MappedSuperclass;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import org.hibernate.annotations.Generated;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/**
+ * The columns every kind of job has: queued → running → succeeded | failed | cancelled, progress,
+ * a cancellation request, the error or result, and timestamps. Subclasses are {@code @DynamicUpdate}
+ * because the worker (progress, status) and the API (cancellation) write to the same row at once.
+ */
+@MappedSuperclass
+public abstract class JobEntity extends PanacheEntityBase {
+
+    @Id
+    public String id;
+
+    @Generated
+    @Column(insertable = false, updatable = false)
+    public long seq;
+
+    @Column(name = "tenant_id")
+    public String tenantId;
+
+    public String status;
+
+    public float progress;
+
+    @Column(name = "cancel_requested")
+    public boolean cancelRequested;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> error;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> result;
+
+    public int attempts;
+
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+
+    @Column(name = "started_at")
+    public OffsetDateTime startedAt;
+
+    @Column(name = "finished_at")
+    public OffsetDateTime finishedAt;
+
+    public boolean finished() {
+        return status.equals("succeeded") || status.equals("failed") || status.equals("cancelled");
+    }
+}

@@ -1,0 +1,13 @@
+package dev.bonsai.job;
+
+/** A job ended early: {@code code} is the error to record on it, or null when it was cancelled. */
+public final class JobStopped extends RuntimeException {
+    public final String code;
+    public final String param;
+
+    public JobStopped(String code, String message, String param) {
+        super(message, null, false, false);
+        this.code = code;
+        this.param = param;
+    }
+}
