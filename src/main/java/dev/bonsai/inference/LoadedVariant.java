@@ -1,20 +1,13 @@
 package dev.bonsai.inference;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import java.nio.LongBuffer;
-import java.util.HashMap;
+import dev.bonsai.engine.ClassifierRunner;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One variant ready to answer: its ONNX Runtime session and its base model's tokenizer. Owned by
- * {@link SessionCache}: it is closed when evicted, but only once no request holds it any more.
+ * One variant ready to answer: its ONNX Runtime session and tokenizer ({@link ClassifierRunner}).
+ * Owned by {@link SessionCache}: it is closed when evicted, but only once no request holds it any
+ * more.
  */
 final class LoadedVariant {
 
@@ -25,17 +18,15 @@ final class LoadedVariant {
     final String variantId;
     final List<String> labels;
     final long bytes;
-    private final OrtSession session;
-    private final HuggingFaceTokenizer tokenizer;
+    private final ClassifierRunner runner;
     private final AtomicInteger holders = new AtomicInteger(1);
     private volatile boolean evicted;
 
-    LoadedVariant(String variantId, List<String> labels, long bytes, OrtSession session, HuggingFaceTokenizer tokenizer) {
+    LoadedVariant(String variantId, List<String> labels, long bytes, ClassifierRunner runner) {
         this.variantId = variantId;
         this.labels = labels;
         this.bytes = bytes;
-        this.session = session;
-        this.tokenizer = tokenizer;
+        this.runner = runner;
     }
 
     /** Takes a hold for one request; false when it is already being closed. */
@@ -69,48 +60,16 @@ final class LoadedVariant {
         return holders.get() == 0;
     }
 
-    Output run(List<String> texts) throws OrtException {
-        Encoding[] encodings = tokenizer.batchEncode(texts);
-        int rows = encodings.length;
-        int columns = encodings[0].getIds().length;
-        LongBuffer ids = LongBuffer.allocate(rows * columns);
-        LongBuffer mask = LongBuffer.allocate(rows * columns);
-        LongBuffer types = LongBuffer.allocate(rows * columns);
-        int tokens = 0;
-        for (Encoding encoding : encodings) {
-            ids.put(encoding.getIds());
-            mask.put(encoding.getAttentionMask());
-            types.put(encoding.getTypeIds());
-            for (long value : encoding.getAttentionMask()) {
-                tokens += (int) value;
-            }
-        }
-        ids.flip();
-        mask.flip();
-        types.flip();
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        long[] shape = {rows, columns};
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            inputs.put("input_ids", OnnxTensor.createTensor(environment, ids, shape));
-            inputs.put("attention_mask", OnnxTensor.createTensor(environment, mask, shape));
-            inputs.put("token_type_ids", OnnxTensor.createTensor(environment, types, shape));
-            try (OrtSession.Result result = session.run(inputs)) {
-                return new Output((float[][]) result.get("probabilities").orElseThrow().getValue(),
-                        (float[][]) result.get("embedding").orElseThrow().getValue(), tokens);
-            }
-        } finally {
-            inputs.values().forEach(OnnxTensor::close);
-        }
+    Output run(List<String> texts) {
+        ClassifierRunner.Output output = runner.run(texts);
+        return new Output(output.probabilities(), output.embeddings(), output.tokens());
     }
 
     private void close() {
         try {
-            session.close();
-        } catch (OrtException e) {
+            runner.close();
+        } catch (IllegalStateException e) {
             // closing releases native memory; a failure leaves nothing to retry
-        } finally {
-            tokenizer.close();
         }
     }
 }

@@ -1,8 +1,6 @@
 package dev.bonsai.inference;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.model.ModelDeleted;
 import dev.bonsai.model.ModelService;
@@ -52,9 +50,6 @@ public class PredictionService {
     BonsaiConfig config;
 
     @Inject
-    ObjectMapper json;
-
-    @Inject
     MeterRegistry registry;
 
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
@@ -67,14 +62,13 @@ public class PredictionService {
         }
         BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
         SessionCache.VariantSource source = new SessionCache.VariantSource(serving.variantId(), serving.sha256(),
-                serving.bytes(), baseModel, maxSequenceLength(serving, baseModel), serving.labels());
+                serving.bytes(), baseModel, ModelService.maxSequenceLength(serving.provenance(), baseModel), serving.labels(),
+                serving.tokenizerSha256());
         Timer.Sample sample = Timer.start(registry);
         LoadedVariant variant = cache.acquire(source);
         LoadedVariant.Output output;
         try {
             output = variant.run(request.inputs());
-        } catch (ai.onnxruntime.OrtException e) {
-            throw new IllegalStateException("inference failed for variant " + serving.variantId(), e);
         } finally {
             variant.release();
             sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));
@@ -130,19 +124,4 @@ public class PredictionService {
         }
     }
 
-    /** The length the model was trained with, from its recorded recipe; else the base model's. */
-    private int maxSequenceLength(ModelService.ServingInfo serving, BaseModel baseModel) {
-        Object recipe = serving.provenance() == null ? null : serving.provenance().get("bonsai.hyperparameters");
-        if (recipe != null) {
-            try {
-                JsonNode node = json.readTree(recipe.toString());
-                if (node.has("maxSequenceLength")) {
-                    return node.get("maxSequenceLength").asInt();
-                }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                // an unreadable recipe falls back to the base model's length
-            }
-        }
-        return baseModel.maxSequenceLength();
-    }
 }

@@ -1,11 +1,8 @@
 package dev.bonsai.inference;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.platform.BonsaiConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -33,7 +30,7 @@ public class SessionCache {
 
     /** What is needed to load a variant. */
     record VariantSource(String variantId, String sha256, long bytes, BaseModel baseModel, int maxSequenceLength,
-            List<String> labels) {
+            List<String> labels, String tokenizerSha256) {
     }
 
     @Inject
@@ -127,23 +124,15 @@ public class SessionCache {
         } catch (IOException e) {
             throw new UncheckedIOException("could not read variant " + source.variantId(), e);
         }
-        HuggingFaceTokenizer tokenizer = null;
-        try (InputStream json = Thread.currentThread().getContextClassLoader()
-                .getResourceAsStream(source.baseModel().tokenizerResource())) {
-            tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true",
-                    "maxLength", Integer.toString(source.maxSequenceLength()), "addSpecialTokens", "true"));
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-            options.setIntraOpNumThreads(config.engine().intraOpThreads());
-            options.setInterOpNumThreads(1);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            OrtSession session = OrtEnvironment.getEnvironment().createSession(graph, options);
-            return new LoadedVariant(source.variantId(), source.labels(), source.bytes(), session, tokenizer);
-        } catch (IOException | OrtException e) {
-            if (tokenizer != null) {
-                tokenizer.close();
-            }
-            throw new IllegalStateException("could not load variant " + source.variantId(), e);
+        byte[] tokenizer;
+        try (InputStream json = source.tokenizerSha256() != null ? blobs.open(source.tokenizerSha256())
+                : Thread.currentThread().getContextClassLoader().getResourceAsStream(source.baseModel().tokenizerResource())) {
+            tokenizer = json.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the tokenizer of variant " + source.variantId(), e);
         }
+        return new LoadedVariant(source.variantId(), source.labels(), source.bytes(), ClassifierRunner.open(graph,
+                tokenizer, source.maxSequenceLength(), config.engine().intraOpThreads()));
     }
 
     @PreDestroy

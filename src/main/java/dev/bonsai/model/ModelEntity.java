@@ -47,4 +47,8 @@ public class ModelEntity extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+
+    /** The variant the latest compression job recommended; "recommended" serves it. */
+    @Column(name = "recommended_variant_id")
+    public String recommendedVariantId;
 }

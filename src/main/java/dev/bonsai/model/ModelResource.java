@@ -5,12 +5,14 @@ import dev.bonsai.tenant.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
 import java.io.InputStream;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -31,6 +33,9 @@ public class ModelResource {
 
     @Inject
     Caller caller;
+
+    @Inject
+    Bundles bundles;
 
     @GET
     @Operation(operationId = "listModels", summary = "List models, newest first")
@@ -70,22 +75,62 @@ public class ModelResource {
 
     @GET
     @Path("/{id}/variants/{variantId}/content")
-    @Produces({"application/octet-stream", MediaType.APPLICATION_JSON})
-    @Operation(operationId = "downloadModelVariant", summary = "Download a variant's ONNX graph")
-    @APIResponse(responseCode = "200", description = "The ONNX file; ETag is its sha256",
+    @Produces({"application/octet-stream", "application/zip", MediaType.APPLICATION_JSON})
+    @Operation(operationId = "downloadModelVariant", summary = "Download a variant: its ONNX graph or a bundle",
+            description = "format=onnx (default) streams the graph; format=bundle a zip with model.onnx, tokenizer.json,"
+                    + " labels.json, bonsai.json, parity.jsonl, MODEL_CARD.md and SHA256SUMS (built on the first request)."
+                    + " ETag is the content's sha256. A single byte range (Range: bytes=a-b) is answered with 206.")
+    @APIResponse(responseCode = "200", description = "The file; ETag is its sha256",
+            content = {@Content(mediaType = "application/octet-stream",
+                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
+                @Content(mediaType = "application/zip",
+                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "206", description = "The requested byte range",
             content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")))
-    public Response content(@RestPath String id, @RestPath String variantId, @RestQuery String format) {
-        ModelService.Artifact artifact = models.artifact(caller.tenantId(), id, variantId, format);
+    public Response content(@RestPath String id, @RestPath String variantId, @RestQuery String format,
+            @HeaderParam("Range") String range, @HeaderParam("If-None-Match") String ifNoneMatch) throws IOException {
+        ModelService.Artifact artifact;
+        String mediaType;
+        if ("bundle".equals(format)) {
+            models.variant(caller.tenantId(), id, variantId);
+            artifact = bundles.bundle(id, variantId);
+            mediaType = "application/zip";
+        } else {
+            artifact = models.artifact(caller.tenantId(), id, variantId, format);
+            mediaType = "application/octet-stream";
+        }
+        String etag = "\"" + artifact.sha256() + "\"";
+        if (etag.equals(ifNoneMatch)) {
+            return Response.notModified().header(HttpHeaders.ETAG, etag).build();
+        }
+        long length = artifact.bytes();
+        long[] span = range == null ? null : ByteRange.parse(range, length);
+        long from = span == null ? 0 : span[0];
+        long count = span == null ? length : span[1] - span[0] + 1;
         StreamingOutput body = output -> {
             try (InputStream in = models.open(artifact)) {
-                in.transferTo(output);
+                in.skipNBytes(from);
+                long left = count;
+                byte[] buffer = new byte[64 * 1024];
+                while (left > 0) {
+                    int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (read < 0) {
+                        break;
+                    }
+                    output.write(buffer, 0, read);
+                    left -= read;
+                }
             }
         };
-        return Response.ok(body, "application/octet-stream")
-                .header(HttpHeaders.CONTENT_LENGTH, artifact.bytes())
-                .header(HttpHeaders.ETAG, "\"" + artifact.sha256() + "\"")
-                .header("Content-Disposition", "attachment; filename=\"" + artifact.fileName() + "\"")
-                .build();
+        Response.ResponseBuilder response = Response.status(span == null ? 200 : 206).entity(body).type(mediaType)
+                .header(HttpHeaders.CONTENT_LENGTH, count)
+                .header(HttpHeaders.ETAG, etag)
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Disposition", "attachment; filename=\"" + artifact.fileName() + "\"");
+        if (span != null) {
+            response.header("Content-Range", "bytes " + span[0] + "-" + span[1] + "/" + length);
+        }
+        return response.build();
     }
 }

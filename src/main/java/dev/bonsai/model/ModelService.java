@@ -5,6 +5,7 @@ import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -38,27 +39,33 @@ public class ModelService {
 
     /** Everything a prediction needs about one variant of a tenant's model. */
     public record ServingInfo(String modelId, String variantId, String sha256, long bytes, String baseModel,
-            List<String> labels, Map<String, Object> provenance) {
+            List<String> labels, Map<String, Object> provenance, String tokenizerSha256) {
+    }
+
+    /** A compressed variant to register; its graph (and tokenizer, if its own) are in blob storage. */
+    public record NewVariant(String modelId, String jobId, String sha256, long bytes, String tokenizerSha256,
+            Map<String, Object> metrics, Map<String, Object> provenance) {
     }
 
     /**
-     * The variant to serve: {@code null}, "original" or "recommended" (the original until a
-     * compression job recommends another) or a variant id of this model.
+     * The variant to serve: {@code null} or "original", "recommended" (the latest compression
+     * job's recommendation; the original until there is one) or a variant id of this model.
      */
     @Transactional(Transactional.TxType.SUPPORTS)
     public ServingInfo serving(String tenantId, String modelId, String variant) {
         ModelEntity model = find(tenantId, modelId);
         List<ModelVariantEntity> variants = variants(model.id);
         ModelVariantEntity chosen;
-        if (variant == null || variant.equals("original") || variant.equals("recommended")) {
+        String wanted = "recommended".equals(variant) ? model.recommendedVariantId : variant;
+        if (wanted == null || wanted.equals("original")) {
             chosen = variants.stream().filter(candidate -> candidate.kind.equals("original")).findFirst()
                     .orElseThrow(() -> ProblemException.notFound("variant", "original"));
         } else {
-            chosen = variants.stream().filter(candidate -> candidate.id.equals(variant)).findFirst()
+            chosen = variants.stream().filter(candidate -> candidate.id.equals(wanted)).findFirst()
                     .orElseThrow(() -> ProblemException.notFound("variant", variant));
         }
         return new ServingInfo(model.id, chosen.id, chosen.sha256, chosen.bytes, model.baseModel, model.labels,
-                chosen.provenance);
+                chosen.provenance, chosen.tokenizerSha256);
     }
 
     @Transactional
@@ -89,6 +96,60 @@ public class ModelService {
         return model.id;
     }
 
+    /** Registers a compressed variant of a model; null when the model was deleted meanwhile. */
+    @Transactional
+    public String addVariant(NewVariant request) {
+        if (ModelEntity.findById(request.modelId()) == null) {
+            return null;
+        }
+        ModelVariantEntity variant = new ModelVariantEntity();
+        variant.id = Ids.next("var");
+        variant.modelId = request.modelId();
+        variant.kind = "compressed";
+        variant.format = "onnx";
+        variant.sha256 = request.sha256();
+        variant.bytes = request.bytes();
+        variant.tokenizerSha256 = request.tokenizerSha256();
+        variant.jobId = request.jobId();
+        variant.metrics = request.metrics();
+        variant.provenance = request.provenance();
+        variant.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        variant.persist();
+        return variant.id;
+    }
+
+    /** Sets the variant "recommended" serves (null: the original). */
+    @Transactional
+    public void recommend(String modelId, String variantId) {
+        ModelEntity model = ModelEntity.findById(modelId);
+        if (model != null) {
+            model.recommendedVariantId = variantId;
+        }
+    }
+
+    /** A variant's metrics, replaced once its job has compared it with the others. */
+    @Transactional
+    public void updateVariantMetrics(String variantId, Map<String, Object> metrics) {
+        ModelVariantEntity variant = ModelVariantEntity.findById(variantId);
+        if (variant != null) {
+            variant.metrics = metrics;
+        }
+    }
+
+    /** What a compression job needs to know of a tenant's model (404 when it is not theirs). */
+    public record Source(String modelId, String baseModel, String datasetId, List<String> labels, String originalVariantId,
+            String originalSha256, Map<String, Object> metrics, Map<String, Object> provenance) {
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Source source(String tenantId, String modelId) {
+        ModelEntity model = find(tenantId, modelId);
+        ModelVariantEntity original = variants(model.id).stream().filter(variant -> variant.kind.equals("original"))
+                .findFirst().orElseThrow(() -> ProblemException.notFound("variant", "original"));
+        return new Source(model.id, model.baseModel, model.datasetId, model.labels, original.id, original.sha256,
+                model.metrics, original.provenance);
+    }
+
     @Transactional(Transactional.TxType.SUPPORTS)
     public Page<Model> list(String tenantId, Integer limit, String after) {
         int pageSize = Cursor.limit(limit);
@@ -117,10 +178,10 @@ public class ModelService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public Artifact artifact(String tenantId, String modelId, String variantId, String format) {
         if (format != null && !format.equals("onnx")) {
-            throw ProblemException.invalidField("/format", "format must be onnx.");
+            throw ProblemException.invalidField("/format", "format must be onnx or bundle.");
         }
         ModelVariantEntity variant = findVariant(tenantId, modelId, variantId);
-        return new Artifact(variant.sha256, variant.bytes, modelId + "-" + variant.kind + ".onnx");
+        return new Artifact(variant.sha256, variant.bytes, modelId + "-" + variant.id + ".onnx");
     }
 
     public InputStream open(Artifact artifact) throws IOException {
@@ -130,26 +191,75 @@ public class ModelService {
     /** Deletes the model and its variants; artifacts no other variant uses are removed too. */
     public void delete(String tenantId, String id) {
         List<String> variantIds = listVariants(tenantId, id).stream().map(Model.Variant::id).toList();
-        List<String> hashes = deleteRecords(tenantId, id);
+        List<String> hashes = QuarkusTransaction.requiringNew().call(() -> {
+            ModelEntity model = find(tenantId, id);
+            List<String> artifacts = deleteVariantRecords(variants(model.id));
+            model.delete();
+            return artifacts;
+        });
         deleted.fire(new ModelDeleted(id, variantIds));
+        removeUnused(hashes);
+    }
+
+    /**
+     * Deletes the variants a compression job made (it is starting over after an interruption), with
+     * the artifacts no other variant uses.
+     */
+    public void deleteJobVariants(String modelId, String jobId) {
+        List<ModelVariantEntity> made = QuarkusTransaction.requiringNew().call(() -> ModelVariantEntity
+                .<ModelVariantEntity>find("modelId = ?1 and jobId = ?2", modelId, jobId).list());
+        if (made.isEmpty()) {
+            return;
+        }
+        List<String> hashes = QuarkusTransaction.requiringNew().call(() -> deleteVariantRecords(made));
+        deleted.fire(new ModelDeleted(modelId, made.stream().map(variant -> variant.id).toList()));
+        removeUnused(hashes);
+    }
+
+    private static List<String> deleteVariantRecords(List<ModelVariantEntity> variants) {
+        List<String> hashes = new java.util.ArrayList<>();
+        for (ModelVariantEntity variant : variants) {
+            hashes.add(variant.sha256);
+            if (variant.tokenizerSha256 != null) {
+                hashes.add(variant.tokenizerSha256);
+            }
+            if (variant.bundleSha256 != null) {
+                hashes.add(variant.bundleSha256);
+            }
+            ModelVariantEntity.delete("id", variant.id);
+        }
+        return hashes;
+    }
+
+    private void removeUnused(List<String> hashes) {
         for (String sha256 : hashes) {
-            if (ModelVariantEntity.count("sha256", sha256) == 0) {
+            boolean used = QuarkusTransaction.requiringNew().call(() -> ModelVariantEntity.count(
+                    "sha256 = ?1 or tokenizerSha256 = ?1 or bundleSha256 = ?1", sha256) > 0);
+            if (!used) {
                 try {
                     blobs.delete(sha256);
                 } catch (IOException e) {
-                    LOG.warnf("Model %s deleted, but its artifact %s could not be removed: %s", id, sha256, e.getMessage());
+                    LOG.warnf("Artifact %s is no longer used but could not be removed: %s", sha256, e.getMessage());
                 }
             }
         }
     }
 
-    @Transactional
-    List<String> deleteRecords(String tenantId, String id) {
-        ModelEntity model = find(tenantId, id);
-        List<String> hashes = variants(model.id).stream().map(variant -> variant.sha256).toList();
-        ModelVariantEntity.delete("modelId", model.id);
-        model.delete();
-        return hashes;
+    /** The length a variant was trained with, from its recorded recipe; else the base model's. */
+    public static int maxSequenceLength(Map<String, Object> provenance, dev.bonsai.engine.BaseModel baseModel) {
+        Object recipe = provenance == null ? null : provenance.get("bonsai.hyperparameters");
+        if (recipe != null) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(recipe.toString());
+                if (node.has("maxSequenceLength")) {
+                    return node.get("maxSequenceLength").asInt();
+                }
+            } catch (IOException e) {
+                // an unreadable recipe falls back to the base model's length
+            }
+        }
+        return baseModel.maxSequenceLength();
     }
 
     private static List<ModelVariantEntity> variants(String modelId) {

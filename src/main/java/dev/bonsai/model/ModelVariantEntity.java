@@ -42,4 +42,16 @@ public class ModelVariantEntity extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+
+    /** The variant's own tokenizer (a pruned vocabulary) in blob storage; null: the base model's. */
+    @Column(name = "tokenizer_sha256")
+    public String tokenizerSha256;
+
+    /** Its download bundle in blob storage, once built. */
+    @Column(name = "bundle_sha256")
+    public String bundleSha256;
+
+    /** The compression job that made it; null for the original. */
+    @Column(name = "job_id")
+    public String jobId;
 }

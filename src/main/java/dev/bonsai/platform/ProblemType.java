@@ -15,6 +15,7 @@ public enum ProblemType {
     CONFLICT(409, "conflict", "The resource is in a state that does not allow this"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
+    RANGE_NOT_SATISFIABLE(416, "range_not_satisfiable", "The requested range is outside the content"),
     VALIDATION_FAILED(422, "validation_failed", "The request has invalid fields"),
     DATASET_REJECTED(422, "dataset_rejected", "The dataset did not pass validation"),
     RATE_LIMITED(429, "rate_limited", "Too many requests"),

@@ -137,7 +137,7 @@ class PredictionApiTest {
                 .extract().jsonPath().getMap("");
         List<String> labels = as(key).get("/v1/models/" + modelId).then().extract().path("labels");
         SessionCache.VariantSource source = new SessionCache.VariantSource(variantId, (String) variant.get("sha256"),
-                ((Number) variant.get("bytes")).longValue(), BaseModel.ALL_MINILM_L6_V2, 256, labels);
+                ((Number) variant.get("bytes")).longValue(), BaseModel.ALL_MINILM_L6_V2, 256, labels, null);
 
         LoadedVariant held = cache.acquire(source);
         cache.trim(0, null);

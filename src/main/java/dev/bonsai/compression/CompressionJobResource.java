@@ -1,0 +1,100 @@
+package dev.bonsai.compression;
+
+import dev.bonsai.job.EventStreams;
+import dev.bonsai.job.JobEvent;
+import dev.bonsai.job.JobEvents;
+import dev.bonsai.platform.Page;
+import dev.bonsai.tenant.Caller;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+@Produces(MediaType.APPLICATION_JSON)
+@Path("/v1/compression/jobs")
+@Tag(name = "Compression", description = "Jobs that make measured, device-fitted variants of a model")
+public class CompressionJobResource {
+
+    @Inject
+    CompressionJobService jobs;
+
+    @Inject
+    JobEvents events;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    EventStreams streams;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "createCompressionJob", summary = "Queue a compression job",
+            description = "Everything checkable is checked first (422 with pointers otherwise). With an Idempotency-Key"
+                    + " header, a retry answers 200 with the job the first call created.")
+    @APIResponse(responseCode = "201", description = "Queued", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = CompressionJob.class)))
+    @APIResponse(responseCode = "200", description = "The job an earlier call with this Idempotency-Key created",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CompressionJob.class)))
+    public Response create(CompressionJobService.CreateRequest request,
+            @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        CompressionJobService.Created created = jobs.create(caller.tenantId(),
+                request == null ? new CompressionJobService.CreateRequest(null, null, null, null, null, null) : request,
+                idempotencyKey);
+        return Response.status(created.created() ? 201 : 200).entity(created.job()).build();
+    }
+
+    @GET
+    @Operation(operationId = "listCompressionJobs", summary = "List compression jobs, newest first")
+    public Page<CompressionJob> list(@RestQuery Integer limit, @RestQuery String after) {
+        return jobs.list(caller.tenantId(), limit, after);
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(operationId = "getCompressionJob", summary = "Get a job: status, progress, queue position, ETA, result or error")
+    public CompressionJob get(@RestPath String id) {
+        return jobs.get(caller.tenantId(), id);
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @Operation(operationId = "cancelCompressionJob", summary = "Cancel a job; it stops at its next step (within one distillation step)")
+    public CompressionJob cancel(@RestPath String id) {
+        return jobs.cancel(caller.tenantId(), id);
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Operation(operationId = "listCompressionJobEvents", summary = "A job's events in order (steps, distillation epochs, each variant's measurements)")
+    public Page<JobEvent> events(@RestPath String id, @RestQuery Integer limit, @RestQuery String after) {
+        jobs.checkOwned(caller.tenantId(), id);
+        return events.page(id, limit, after);
+    }
+
+    @GET
+    @Path("/{id}/events")
+    @Blocking
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "streamCompressionJobEvents", summary = "A job's events as they happen (SSE), until it ends")
+    public Multi<JobEvent> stream(@RestPath String id) {
+        jobs.checkOwned(caller.tenantId(), id);
+        return streams.stream(last -> jobs.eventsAfter(id, last));
+    }
+}

@@ -1,0 +1,243 @@
+package dev.bonsai.compression;
+
+import dev.bonsai.device.Device;
+import dev.bonsai.device.DeviceCatalog;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.Compression;
+import dev.bonsai.job.EventStreams;
+import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobScheduler;
+import dev.bonsai.model.ModelService;
+import dev.bonsai.platform.Cursor;
+import dev.bonsai.platform.Ids;
+import dev.bonsai.platform.Page;
+import dev.bonsai.platform.Problem;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** Compression jobs: the request is checked and "auto" expanded into recipes before a job is queued. */
+@ApplicationScoped
+public class CompressionJobService {
+
+    static final String TASK = "compress";
+    static final double DEFAULT_MAX_ACCURACY_DROP = 0.01;
+    static final int MAX_RECIPES = 12;
+
+    /** The body of {@code POST /v1/compression/jobs}. */
+    @Schema(name = "CreateCompressionJobRequest")
+    public record CreateRequest(
+            @Schema(description = "A model of the tenant", required = true) String model,
+            @Schema(description = "A device id from GET /v1/devices", required = true) String device,
+            @Schema(description = "Recipes to try, each techniques joined by '+' in this order: layer-drop:K (keep K"
+                    + " layers and distil them), vocabulary-pruning, then int8-dynamic or fp16. Example: [\"int8-dynamic\","
+                    + " \"layer-drop:3+vocabulary-pruning+int8-dynamic\"]. Omitted, [\"auto\"] or the string \"auto\":"
+                    + " the candidate recipes for the device.", implementation = String[].class)
+            Object techniques,
+            @Schema(description = "Largest accepted absolute drop in test accuracy; default 0.01") Double maxAccuracyDrop,
+            @Schema(description = "Optional ceiling on the estimated single-text latency on the device") Double maxLatencyMillis,
+            @Schema(description = "Optional ceiling on the variant's size (model and tokenizer)") Long maxSizeBytes) {
+    }
+
+    /** A job and whether this call created it (false: an earlier call with the same Idempotency-Key did). */
+    public record Created(CompressionJob job, boolean created) {
+    }
+
+    @Inject
+    ModelService models;
+
+    @Inject
+    DeviceCatalog devices;
+
+    @Inject
+    JobScheduler scheduler;
+
+    @Inject
+    JobEvents events;
+
+    public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
+        if (idempotencyKey != null && idempotencyKey.length() > 200) {
+            throw ProblemException.invalidField("/Idempotency-Key", "The Idempotency-Key header may be at most 200 characters.");
+        }
+        if (idempotencyKey != null) {
+            Optional<CompressionJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> CompressionJobEntity
+                    .<CompressionJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey)
+                    .firstResultOptional());
+            if (earlier.isPresent()) {
+                return new Created(view(earlier.get()), false);
+            }
+        }
+        Map<String, Object> resolved = validate(tenantId, request);
+        CompressionJobEntity job = new CompressionJobEntity();
+        job.id = Ids.next("cmpjob");
+        job.tenantId = tenantId;
+        job.modelId = request.model();
+        job.device = request.device();
+        job.request = resolved;
+        job.status = "queued";
+        job.idempotencyKey = idempotencyKey;
+        job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        CompressionJob queued = QuarkusTransaction.requiringNew().call(() -> {
+            job.persist();
+            return view(job);
+        });
+        events.message(job.id, "info", "Job queued: compressing " + job.modelId + " for " + job.device + " with "
+                + resolved.get("techniques") + ".");
+        scheduler.schedule(TASK, job.id);
+        return new Created(queued, true);
+    }
+
+    private Map<String, Object> validate(String tenantId, CreateRequest request) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        Optional<BaseModel> baseModel = Optional.empty();
+        if (request.model() == null || request.model().isBlank()) {
+            errors.add(new Problem.FieldError("/model", "Name the model to compress."));
+        } else {
+            try {
+                baseModel = BaseModel.byId(models.source(tenantId, request.model()).baseModel());
+            } catch (ProblemException e) {
+                errors.add(new Problem.FieldError("/model", "No model with id '" + request.model() + "'."));
+            }
+        }
+        Optional<Device> device = request.device() == null ? Optional.empty() : devices.byId(request.device());
+        if (device.isEmpty()) {
+            errors.add(new Problem.FieldError("/device", "device must be one of "
+                    + devices.list().stream().map(Device::id).toList() + "."));
+        }
+        List<String> recipes = new ArrayList<>();
+        Object techniques = request.techniques();
+        boolean auto = techniques == null || "auto".equals(techniques)
+                || techniques instanceof List<?> one && one.size() == 1 && "auto".equals(one.get(0));
+        if (auto) {
+            if (baseModel.isPresent() && device.isPresent()) {
+                recipes.addAll(auto(baseModel.get(), device.get()));
+            }
+        } else if (techniques instanceof List<?> list && !list.isEmpty() && list.size() <= MAX_RECIPES) {
+            LinkedHashSet<String> distinct = new LinkedHashSet<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof String recipe)) {
+                    errors.add(new Problem.FieldError("/techniques/" + i, "Each recipe is a string."));
+                    continue;
+                }
+                try {
+                    distinct.add(Compression.canonical(Compression.parse(recipe,
+                            baseModel.map(BaseModel::layers).orElse(Integer.MAX_VALUE))));
+                } catch (IllegalArgumentException e) {
+                    errors.add(new Problem.FieldError("/techniques/" + i, e.getMessage()));
+                }
+            }
+            recipes.addAll(distinct);
+        } else {
+            errors.add(new Problem.FieldError("/techniques", "techniques is \"auto\" or a list of 1 to " + MAX_RECIPES
+                    + " recipes."));
+        }
+        double maxDrop = request.maxAccuracyDrop() == null ? DEFAULT_MAX_ACCURACY_DROP : request.maxAccuracyDrop();
+        if (maxDrop < 0 || maxDrop > 1 || Double.isNaN(maxDrop)) {
+            errors.add(new Problem.FieldError("/maxAccuracyDrop", "maxAccuracyDrop is an absolute accuracy between 0 and 1."));
+        }
+        if (request.maxLatencyMillis() != null && !(request.maxLatencyMillis() > 0)) {
+            errors.add(new Problem.FieldError("/maxLatencyMillis", "maxLatencyMillis must be positive."));
+        }
+        if (request.maxSizeBytes() != null && request.maxSizeBytes() <= 0) {
+            errors.add(new Problem.FieldError("/maxSizeBytes", "maxSizeBytes must be positive."));
+        }
+        if (!errors.isEmpty()) {
+            String detail = errors.size() == 1 ? errors.get(0).detail() : errors.size() + " fields are invalid.";
+            throw new ProblemException(ProblemType.VALIDATION_FAILED, detail, errors, Map.of(), Map.of());
+        }
+        Map<String, Object> resolved = new LinkedHashMap<>();
+        resolved.put("techniques", recipes);
+        resolved.put("auto", auto);
+        resolved.put("maxAccuracyDrop", maxDrop);
+        if (request.maxLatencyMillis() != null) {
+            resolved.put("maxLatencyMillis", request.maxLatencyMillis());
+        }
+        if (request.maxSizeBytes() != null) {
+            resolved.put("maxSizeBytes", request.maxSizeBytes());
+        }
+        return resolved;
+    }
+
+    /**
+     * The recipes "auto" tries for a device: int8 with and without a pruned vocabulary, fp16 where
+     * the device runs it, and half the layers distilled (with int8, with and without pruning).
+     */
+    static List<String> auto(BaseModel model, Device device) {
+        List<String> recipes = new ArrayList<>(List.of(Compression.INT8_DYNAMIC, Compression.VOCABULARY_PRUNING,
+                Compression.VOCABULARY_PRUNING + "+" + Compression.INT8_DYNAMIC));
+        if (device.supportedPrecisions().contains("fp16")) {
+            recipes.add(Compression.VOCABULARY_PRUNING + "+" + Compression.FP16);
+        }
+        String half = Compression.LAYER_DROP + ":" + Math.max(1, model.layers() / 2);
+        recipes.add(half + "+" + Compression.INT8_DYNAMIC);
+        recipes.add(half + "+" + Compression.VOCABULARY_PRUNING + "+" + Compression.INT8_DYNAMIC);
+        return recipes;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public CompressionJob get(String tenantId, String id) {
+        return view(find(tenantId, id));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<CompressionJob> list(String tenantId, Integer limit, String after) {
+        int pageSize = Cursor.limit(limit);
+        long below = Cursor.decode(after);
+        List<CompressionJobEntity> rows = CompressionJobEntity.<CompressionJobEntity>find(
+                "tenantId = ?1 and seq < ?2 order by seq desc", tenantId, below).page(0, pageSize + 1).list();
+        return Cursor.page(rows, pageSize, row -> row.seq, this::view);
+    }
+
+    /** Asks the worker to stop at its next check; a queued job is cancelled at once. */
+    @Transactional
+    public CompressionJob cancel(String tenantId, String id) {
+        CompressionJobEntity job = find(tenantId, id);
+        if (job.finished()) {
+            throw new ProblemException(ProblemType.CONFLICT, "The job has already " + job.status + ".");
+        }
+        job.cancelRequested = true;
+        if (job.status.equals("queued")) {
+            job.status = "cancelled";
+            job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        }
+        return view(job);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void checkOwned(String tenantId, String id) {
+        find(tenantId, id);
+    }
+
+    /** For live streams, which run on their own threads: opens its own transaction. */
+    @Transactional
+    public EventStreams.Snapshot eventsAfter(String id, long afterId) {
+        boolean finished = CompressionJobEntity.<CompressionJobEntity>findByIdOptional(id)
+                .map(CompressionJobEntity::finished).orElse(true);
+        return new EventStreams.Snapshot(finished, events.after(id, afterId, 100));
+    }
+
+    private CompressionJob view(CompressionJobEntity job) {
+        Long position = null;
+        if (job.status.equals("queued")) {
+            position = CompressionJobEntity.count("status = 'queued' and seq < ?1", job.seq);
+        }
+        return CompressionJob.of(job, position);
+    }
+
+    private static CompressionJobEntity find(String tenantId, String id) {
+        return CompressionJobEntity.<CompressionJobEntity>find("id = ?1 and tenantId = ?2", id, tenantId)
+                .firstResultOptional().orElseThrow(() -> ProblemException.notFound("compression job", id));
+    }
+}

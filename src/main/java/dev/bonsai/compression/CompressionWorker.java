@@ -1,0 +1,354 @@
+package dev.bonsai.compression;
+
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.device.Device;
+import dev.bonsai.device.DeviceCatalog;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.ClassifierGraph;
+import dev.bonsai.engine.Compression;
+import dev.bonsai.engine.HeadTrainer;
+import dev.bonsai.engine.VariantMeasurement;
+import dev.bonsai.finetune.TrainingData;
+import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobLifecycle;
+import dev.bonsai.job.JobScheduler;
+import dev.bonsai.job.JobStopped;
+import dev.bonsai.model.ModelService;
+import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.ProblemException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs a compression job outside any transaction: measures the original, applies each recipe,
+ * measures and stores every variant, then compares them ({@link VariantSelection}) and records
+ * the matrix, the Pareto frontier and the recommendation. Failure is recorded on the job, never
+ * thrown. A job interrupted by a crash starts over (its finished variants are kept).
+ */
+@ApplicationScoped
+public class CompressionWorker implements JobScheduler.JobWorker {
+
+    private static final Logger LOG = Logger.getLogger(CompressionWorker.class);
+    /** Timed single-text runs per variant; batch 32 is timed over an eighth as many batches. */
+    private static final int LATENCY_RUNS = 64;
+
+    @Inject
+    TrainingData data;
+
+    @Inject
+    BlobStore blobs;
+
+    @Inject
+    JobEvents events;
+
+    @Inject
+    ModelService models;
+
+    @Inject
+    DeviceCatalog devices;
+
+    @Inject
+    BonsaiConfig config;
+
+    @Inject
+    JobLifecycle lifecycle;
+
+    @Override
+    public String taskName() {
+        return CompressionJobService.TASK;
+    }
+
+    @Override
+    public void run(String jobId) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        CompressionJobEntity job = lifecycle.start(CompressionJobEntity.class, jobId);
+        if (job == null) {
+            return;
+        }
+        try {
+            compress(job, lifecycle.cancellation(CompressionJobEntity.class, jobId));
+        } catch (HeadTrainer.CancelledException e) {
+            cancelled(jobId);
+        } catch (JobStopped e) {
+            if (e.code == null) {
+                cancelled(jobId);
+            } else {
+                lifecycle.fail(CompressionJobEntity.class, jobId, e.code, e.getMessage(), e.param);
+            }
+        } catch (RuntimeException | IOException | SQLException e) {
+            LOG.errorf(e, "Compression job %s failed", jobId);
+            lifecycle.fail(CompressionJobEntity.class, jobId, "internal_error",
+                    "Compression failed on our side; the job can be created again.", null);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void compress(CompressionJobEntity job, BooleanSupplier cancelled) throws IOException, SQLException {
+        ModelService.Source model;
+        try {
+            model = QuarkusTransaction.requiringNew().call(() -> models.source(job.tenantId, job.modelId));
+        } catch (ProblemException e) {
+            throw new JobStopped("model_unavailable", "Model " + job.modelId + " no longer exists.", "model");
+        }
+        if (job.attempts > 1) {
+            models.deleteJobVariants(job.modelId, job.id);
+            events.message(job.id, "info", "Starting over: the variants of the interrupted attempt were removed.");
+        }
+        Device device = devices.byId(job.device).orElseThrow();
+        BaseModel baseModel = BaseModel.byId(model.baseModel()).orElseThrow();
+        TrainingData.Rows rows;
+        try {
+            rows = data.read(job.tenantId, model.datasetId(), "model");
+        } catch (JobStopped e) {
+            throw new JobStopped("dataset_unavailable", "The model's dataset " + model.datasetId() + " was deleted;"
+                    + " compression needs its texts to evaluate and distil.", "model");
+        }
+        List<String> labels = model.labels();
+        List<String> trainTexts = new ArrayList<>();
+        List<Integer> trainY = new ArrayList<>();
+        List<String> validationTexts = new ArrayList<>();
+        List<Integer> validationY = new ArrayList<>();
+        List<String> testTexts = new ArrayList<>();
+        List<Integer> testY = new ArrayList<>();
+        for (int i = 0; i < rows.texts().size(); i++) {
+            int label = labels.indexOf(rows.labels().get(i));
+            switch (rows.splits()[i]) {
+                case 1 -> {
+                    validationTexts.add(rows.texts().get(i));
+                    validationY.add(label);
+                }
+                case 2 -> {
+                    testTexts.add(rows.texts().get(i));
+                    testY.add(label);
+                }
+                default -> {
+                    trainTexts.add(rows.texts().get(i));
+                    trainY.add(label);
+                }
+            }
+        }
+        String evaluatedOn = "test";
+        if (testTexts.isEmpty()) {
+            evaluatedOn = validationTexts.isEmpty() ? "train" : "validation";
+            testTexts = evaluatedOn.equals("train") ? trainTexts : validationTexts;
+            testY = evaluatedOn.equals("train") ? trainY : validationY;
+            events.message(job.id, "warning", "The dataset has no test rows; variants are evaluated on its " + evaluatedOn
+                    + " rows.");
+        }
+        if (validationTexts.isEmpty()) {
+            validationTexts = trainTexts;
+            validationY = trainY;
+        }
+        int[] truth = ints(testY);
+        byte[] original;
+        try (InputStream in = blobs.open(model.originalSha256())) {
+            original = in.readAllBytes();
+        }
+        byte[] baseTokenizer;
+        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(baseModel.tokenizerResource())) {
+            baseTokenizer = in.readAllBytes();
+        }
+        int maxLength = ModelService.maxSequenceLength(model.provenance(), baseModel);
+
+        List<String> recipes = (List<String>) job.request.get("techniques");
+        double share = 0.9 / (recipes.size() + 1);
+        events.message(job.id, "info", "Measuring the original on " + testTexts.size() + " " + evaluatedOn + " rows.");
+        VariantMeasurement.Measurement originalMeasurement = VariantMeasurement.measure(original, baseTokenizer, maxLength,
+                testTexts, LATENCY_RUNS);
+        ClassificationMetrics originalMetrics = ClassificationMetrics.of(truth, originalMeasurement.predictions(), labels);
+        lifecycle.progress(CompressionJobEntity.class, job.id, share);
+        List<VariantSelection.Candidate> candidates = new ArrayList<>();
+        Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
+        candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalMetrics));
+        reports.put(model.originalVariantId(), report(model.originalVariantId(), "original", "fp32", originalMeasurement,
+                originalMetrics, originalMetrics, Map.of()));
+
+        Compression compression = new Compression(new Compression.Source(baseModel, original, baseTokenizer, maxLength,
+                trainTexts, ints(trainY), validationTexts, ints(validationY), rows.texts(), 42L), new Compression.Listener() {
+                    @Override
+                    public void step(String recipe, String step, String message) {
+                        events.message(job.id, "info", recipe + ": " + message);
+                    }
+
+                    @Override
+                    public void epoch(String recipe, HeadTrainer.Epoch epoch, int total) {
+                        Map<String, Object> figures = new LinkedHashMap<>();
+                        figures.put("recipe", recipe);
+                        figures.put("epoch", epoch.epoch());
+                        figures.put("trainLoss", Math.round(epoch.trainLoss() * 1e6) / 1e6);
+                        figures.put("validationAccuracy", epoch.validation().accuracy());
+                        figures.put("validationMacroF1", epoch.validation().macroF1());
+                        events.metrics(job.id, recipe + ": distillation epoch " + epoch.epoch() + "/" + total, figures);
+                    }
+                }, cancelled);
+        for (int r = 0; r < recipes.size(); r++) {
+            String recipe = recipes.get(r);
+            Compression.Variant variant = compression.apply(recipe);
+            String precision = recipe.endsWith(Compression.INT8_DYNAMIC) ? "int8"
+                    : recipe.endsWith(Compression.FP16) ? "fp16" : "fp32";
+            VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
+                    variant.tokenizerJson(), maxLength, testTexts, LATENCY_RUNS);
+            ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
+            if (cancelled.getAsBoolean()) {
+                throw new HeadTrainer.CancelledException();
+            }
+            Map<String, String> provenance = new LinkedHashMap<>();
+            provenance.put("bonsai.parent", model.originalVariantId());
+            provenance.put("bonsai.recipe", recipe);
+            provenance.put("bonsai.calibrationDatasetSha256", rows.datasetSha256());
+            provenance.put("bonsai.compressionJob", job.id);
+            provenance.put("bonsai.device", device.id());
+            provenance.put("bonsai.metrics", "{\"accuracy\":" + metrics.accuracy() + ",\"macroF1\":" + metrics.macroF1()
+                    + ",\"accuracyDelta\":" + round(metrics.accuracy() - originalMetrics.accuracy()) + ",\"evaluatedOn\":\""
+                    + evaluatedOn + "\"}");
+            variant.details().forEach((key, value) -> provenance.put("bonsai.compression." + key, value));
+            byte[] graph = ClassifierGraph.withMetadata(variant.graph(), provenance);
+            String sha256 = blobs.putBytes(graph);
+            String tokenizerSha256 = variant.tokenizerJson() == baseTokenizer ? null : blobs.putBytes(variant.tokenizerJson());
+            Map<String, Object> stored = new LinkedHashMap<>(model.provenance());
+            stored.put("parent", model.originalVariantId());
+            stored.put("recipe", recipe);
+            stored.put("calibrationDatasetSha256", rows.datasetSha256());
+            stored.put("compressionJob", job.id);
+            stored.put("details", variant.details());
+            long bytes = graph.length + (long) variant.tokenizerJson().length;
+            VariantMeasurement.Measurement sized = new VariantMeasurement.Measurement(bytes, measurement.peakMemoryBytes(),
+                    measurement.batch1(), measurement.batch32(), measurement.probabilities(), measurement.predictions());
+            Map<String, Object> report = report(null, recipe, precision, sized, metrics, originalMetrics, variant.details());
+            report.put("modelBytes", graph.length);
+            String variantId = models.addVariant(new ModelService.NewVariant(model.modelId(), job.id, sha256, graph.length,
+                    tokenizerSha256, report, stored));
+            if (variantId == null) {
+                throw new JobStopped("model_unavailable", "Model " + job.modelId + " was deleted during the job.", "model");
+            }
+            report.put("variantId", variantId);
+            reports.put(variantId, report);
+            candidates.add(candidate(variantId, recipe, precision, sized, metrics));
+            events.metrics(job.id, recipe + ": " + bytes + " bytes, " + measurement.batch1().p50Millis()
+                    + " ms at batch 1 (p50), accuracy " + metrics.accuracy(), figures(report));
+            lifecycle.progress(CompressionJobEntity.class, job.id, share * (r + 2));
+        }
+
+        VariantSelection.Constraints constraints = new VariantSelection.Constraints(
+                ((Number) job.request.get("maxAccuracyDrop")).doubleValue(),
+                job.request.get("maxLatencyMillis") instanceof Number n ? n.doubleValue() : null,
+                job.request.get("maxSizeBytes") instanceof Number n ? n.longValue() : null);
+        VariantSelection.Outcome outcome = VariantSelection.select(candidates, originalMetrics.accuracy(), device, constraints);
+        List<Map<String, Object>> matrix = new ArrayList<>();
+        List<String> frontier = new ArrayList<>();
+        for (VariantSelection.Verdict verdict : outcome.verdicts()) {
+            String id = verdict.candidate().id();
+            Map<String, Object> report = reports.get(id);
+            report.put("variantId", id);
+            Map<String, Object> estimate = new LinkedHashMap<>();
+            estimate.put("batch1P50Millis", verdict.estimatedDeviceLatencyMillis());
+            estimate.put("basis", "estimate: this host's single-thread p50 divided by the device profile's relative speed "
+                    + device.relativeSpeed());
+            report.put("estimatedDeviceLatency", estimate);
+            report.put("fits", verdict.fits());
+            report.put("fitProblems", verdict.fitProblems());
+            boolean recommended = outcome.recommended().map(best -> best.candidate().id().equals(id)).orElse(false);
+            report.put("status", recommended ? "recommended" : !verdict.passesGate() ? "rejected"
+                    : verdict.fits() ? "accepted" : "does-not-fit");
+            if (verdict.gateProblem() != null) {
+                report.put("rejectedBecause", verdict.gateProblem());
+            }
+            report.put("paretoOptimal", verdict.paretoOptimal());
+            if (verdict.paretoOptimal()) {
+                frontier.add(id);
+            }
+            if (!id.equals(model.originalVariantId())) {
+                models.updateVariantMetrics(id, report);
+            }
+            matrix.add(report);
+        }
+        String recommendedId = outcome.recommended().map(best -> best.candidate().id()).orElse(null);
+        models.recommend(model.modelId(), recommendedId == null || recommendedId.equals(model.originalVariantId()) ? null
+                : recommendedId);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("device", device.id());
+        result.put("evaluatedOn", evaluatedOn);
+        result.put("evaluationRows", testTexts.size());
+        result.put("recommendedVariantId", recommendedId);
+        result.put("recommendation", outcome.explanation());
+        if (outcome.closest() != null) {
+            result.put("closestVariantId", outcome.closest().candidate().id());
+        }
+        result.put("paretoFrontier", frontier);
+        result.put("variants", matrix);
+        lifecycle.succeed(CompressionJobEntity.class, job.id, result, row -> { });
+        events.message(job.id, "info", outcome.explanation());
+    }
+
+    private static VariantSelection.Candidate candidate(String id, String recipe, String precision,
+            VariantMeasurement.Measurement measurement, ClassificationMetrics metrics) {
+        return new VariantSelection.Candidate(id, recipe, precision, measurement.bytes(), measurement.peakMemoryBytes(),
+                measurement.batch1().p50Millis(), metrics.accuracy());
+    }
+
+    private static Map<String, Object> report(String id, String recipe, String precision,
+            VariantMeasurement.Measurement measurement, ClassificationMetrics metrics, ClassificationMetrics original,
+            Map<String, String> details) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        if (id != null) {
+            report.put("variantId", id);
+        }
+        report.put("recipe", recipe);
+        report.put("precision", precision);
+        report.put("bytes", measurement.bytes());
+        report.put("peakMemoryBytes", measurement.peakMemoryBytes());
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("batch1", measurement.batch1());
+        latency.put("batch32", measurement.batch32());
+        latency.put("threads", 1);
+        report.put("hostLatency", latency);
+        report.put("accuracy", metrics.accuracy());
+        report.put("macroF1", metrics.macroF1());
+        report.put("accuracyDelta", round(metrics.accuracy() - original.accuracy()));
+        report.put("macroF1Delta", round(metrics.macroF1() - original.macroF1()));
+        Map<String, Object> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < metrics.perClass().size(); c++) {
+            perClass.put(metrics.perClass().get(c).label(), round(metrics.perClass().get(c).f1()
+                    - original.perClass().get(c).f1()));
+        }
+        report.put("perClassF1Delta", perClass);
+        report.put("details", details);
+        return report;
+    }
+
+    private static Map<String, Object> figures(Map<String, Object> report) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        for (String key : List.of("variantId", "recipe", "bytes", "hostLatency", "accuracy", "accuracyDelta")) {
+            figures.put(key, report.get(key));
+        }
+        return figures;
+    }
+
+    private static int[] ints(List<Integer> values) {
+        return values.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10000) / 10000.0;
+    }
+
+    private void cancelled(String jobId) {
+        lifecycle.cancelled(CompressionJobEntity.class, jobId, "Job cancelled; variants measured before the cancellation"
+                + " are kept.");
+    }
+
+}

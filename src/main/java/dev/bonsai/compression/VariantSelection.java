@@ -1,0 +1,120 @@
+package dev.bonsai.compression;
+
+import dev.bonsai.device.Device;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decides, for measured variants, which fit the device, which pass the accuracy gate, which are on
+ * the Pareto frontier (accuracy up, latency and size down) and which one to recommend: among
+ * those that fit and pass, the one with the smallest size × latency product, so neither the
+ * smallest nor the fastest wins by a hair on one axis while losing much on the other.
+ */
+final class VariantSelection {
+
+    private VariantSelection() {
+    }
+
+    /** What a compression job asked for. */
+    record Constraints(double maxAccuracyDrop, Double maxLatencyMillis, Long maxSizeBytes) {
+    }
+
+    /** One measured variant; the original is one of them (recipe "original"). */
+    record Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
+            double hostLatencyMillis, double accuracy) {
+    }
+
+    /** The verdict on one candidate. */
+    record Verdict(Candidate candidate, double estimatedDeviceLatencyMillis, double accuracyDelta, List<String> fitProblems,
+            String gateProblem, boolean paretoOptimal) {
+
+        boolean fits() {
+            return fitProblems.isEmpty();
+        }
+
+        boolean passesGate() {
+            return gateProblem == null;
+        }
+    }
+
+    record Outcome(List<Verdict> verdicts, Optional<Verdict> recommended, String explanation, Verdict closest) {
+    }
+
+    static Outcome select(List<Candidate> candidates, double originalAccuracy, Device device, Constraints constraints) {
+        List<Verdict> verdicts = new ArrayList<>();
+        for (Candidate candidate : candidates) {
+            double estimated = round(candidate.hostLatencyMillis() / device.relativeSpeed());
+            double delta = round(candidate.accuracy() - originalAccuracy);
+            List<String> problems = new ArrayList<>();
+            if (!device.supportedPrecisions().contains(candidate.precision())) {
+                problems.add(candidate.precision() + " is not supported by " + device.name() + " (it runs "
+                        + String.join(", ", device.supportedPrecisions()) + ")");
+            }
+            if (candidate.bytes() > device.maxModelBytes()) {
+                problems.add(candidate.bytes() + " bytes exceed the device's model budget of " + device.maxModelBytes());
+            }
+            if (candidate.peakMemoryBytes() != null && candidate.peakMemoryBytes() > device.ramBytes()) {
+                problems.add("peak memory " + candidate.peakMemoryBytes() + " bytes exceeds the device's RAM of "
+                        + device.ramBytes());
+            }
+            if (constraints.maxSizeBytes() != null && candidate.bytes() > constraints.maxSizeBytes()) {
+                problems.add(candidate.bytes() + " bytes exceed maxSizeBytes " + constraints.maxSizeBytes());
+            }
+            if (constraints.maxLatencyMillis() != null && estimated > constraints.maxLatencyMillis()) {
+                problems.add("estimated " + estimated + " ms on the device exceeds maxLatencyMillis "
+                        + constraints.maxLatencyMillis());
+            }
+            String gate = -delta > constraints.maxAccuracyDrop() + 1e-12
+                    ? "accuracy drops by " + round(-delta) + ", more than maxAccuracyDrop " + constraints.maxAccuracyDrop()
+                    : null;
+            verdicts.add(new Verdict(candidate, estimated, delta, List.copyOf(problems), gate, false));
+        }
+        List<Verdict> marked = new ArrayList<>();
+        for (Verdict verdict : verdicts) {
+            boolean dominated = verdicts.stream().anyMatch(other -> other != verdict && dominates(other.candidate(),
+                    verdict.candidate()));
+            marked.add(new Verdict(verdict.candidate(), verdict.estimatedDeviceLatencyMillis(), verdict.accuracyDelta(),
+                    verdict.fitProblems(), verdict.gateProblem(), !dominated));
+        }
+        Comparator<Verdict> smallAndFast = Comparator.comparingDouble(
+                verdict -> (double) verdict.candidate().bytes() * verdict.candidate().hostLatencyMillis());
+        Optional<Verdict> recommended = marked.stream().filter(verdict -> verdict.fits() && verdict.passesGate())
+                .min(smallAndFast);
+        String explanation;
+        Verdict closest = null;
+        if (recommended.isPresent()) {
+            explanation = recommended.get().candidate().recipe() + " is the smallest and fastest variant that fits "
+                    + device.name() + " within the accuracy gate.";
+        } else {
+            // Closest: within the gate if any is, then the fewest problems, then the smallest.
+            closest = marked.stream().min(Comparator.<Verdict>comparingInt(verdict -> verdict.passesGate() ? 0 : 1)
+                    .thenComparingInt(verdict -> verdict.fitProblems().size())
+                    .thenComparingLong(verdict -> verdict.candidate().bytes())).orElse(null);
+            explanation = "No variant both fits " + device.name() + " and stays within the accuracy gate."
+                    + (closest == null ? "" : " Closest: " + closest.candidate().recipe() + " ("
+                    + String.join("; ", closest.passesGate() ? closest.fitProblems()
+                            : concat(closest.fitProblems(), closest.gateProblem())) + ").");
+        }
+        return new Outcome(marked, recommended, explanation, closest);
+    }
+
+    /** {@code a} is at least as good as {@code b} on every axis and better on one. */
+    static boolean dominates(Candidate a, Candidate b) {
+        boolean noWorse = a.accuracy() >= b.accuracy() && a.hostLatencyMillis() <= b.hostLatencyMillis()
+                && a.bytes() <= b.bytes();
+        boolean better = a.accuracy() > b.accuracy() || a.hostLatencyMillis() < b.hostLatencyMillis() || a.bytes() < b.bytes();
+        return noWorse && better;
+    }
+
+    private static List<String> concat(List<String> list, String last) {
+        List<String> all = new ArrayList<>(list);
+        all.add(last);
+        return all;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10000) / 10000.0;
+    }
+}

@@ -1,0 +1,268 @@
+package dev.bonsai.compression;
+
+import static dev.bonsai.support.Api.as;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bonsai.support.Api;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class CompressionApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String trainedModel(String key, int perClass) throws InterruptedException {
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(perClass));
+        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
+                "dataset", dataset, "method", "head", "hyperparameters", Map.of("maxSequenceLength", 32)))
+                .post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        return await(key, "/v1/fine-tuning/jobs/" + jobId).getString("modelId");
+    }
+
+    private static JsonPath await(String key, String path) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath job = as(key).get(path).then().statusCode(200).extract().jsonPath();
+            if (List.of("succeeded", "failed", "cancelled").contains(job.getString("status"))) {
+                return job;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(path + " did not finish in time");
+    }
+
+    private static String compress(String key, Map<String, Object> body) {
+        return as(key).contentType(ContentType.JSON).body(body).post("/v1/compression/jobs").then().statusCode(201)
+                .extract().path("id");
+    }
+
+    @Test
+    void measuresEveryVariantAndRecommendsOneThatFits() throws Exception {
+        String key = Api.newTenant();
+        String modelId = trainedModel(key, 20);
+        String jobId = compress(key, Map.of("model", modelId, "device", "raspberry-pi-4", "techniques",
+                List.of("int8-dynamic", "vocabulary-pruning", "layer-drop:2+int8-dynamic"), "maxAccuracyDrop", 0.05));
+        JsonPath job = await(key, "/v1/compression/jobs/" + jobId);
+        assertEquals("succeeded", job.getString("status"), job.prettify());
+        List<Map<String, Object>> variants = job.getList("result.variants");
+        assertEquals(List.of("original", "int8-dynamic", "vocabulary-pruning", "layer-drop:2+int8-dynamic"),
+                variants.stream().map(variant -> variant.get("recipe")).toList());
+        long originalBytes = ((Number) variants.get(0).get("bytes")).longValue();
+        for (Map<String, Object> variant : variants) {
+            assertNotNull(variant.get("variantId"));
+            assertTrue(((Number) variant.get("bytes")).longValue() > 0);
+            assertNotNull(((Map<?, ?>) ((Map<?, ?>) variant.get("hostLatency")).get("batch1")).get("p50Millis"));
+            assertNotNull(((Map<?, ?>) ((Map<?, ?>) variant.get("hostLatency")).get("batch32")).get("p95Millis"));
+            assertTrue(((String) ((Map<?, ?>) variant.get("estimatedDeviceLatency")).get("basis")).startsWith("estimate"));
+            assertTrue(List.of("recommended", "accepted", "rejected", "does-not-fit").contains(variant.get("status")));
+            double delta = ((Number) variant.get("accuracyDelta")).doubleValue();
+            assertEquals(delta < -0.05, variant.get("status").equals("rejected"), variant.toString());
+            assertEquals(3, ((Map<?, ?>) variant.get("perClassF1Delta")).size());
+        }
+        long int8Bytes = ((Number) variants.get(1).get("bytes")).longValue();
+        long prunedBytes = ((Number) variants.get(2).get("bytes")).longValue();
+        assertTrue(int8Bytes < originalBytes * 0.4, int8Bytes + " of " + originalBytes);
+        assertTrue(prunedBytes < originalBytes * 0.5, "a pruned vocabulary is much smaller: " + prunedBytes);
+        assertEquals(0.0, ((Number) variants.get(2).get("accuracyDelta")).doubleValue(), "pruning is lossless on the data");
+        assertFalse(job.getList("result.paretoFrontier").isEmpty());
+
+        String recommended = job.getString("result.recommendedVariantId");
+        assertNotNull(recommended, job.getString("result.recommendation"));
+        String served = as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("The goal of the match"),
+                "variant", "recommended")).post("/v1/models/" + modelId + "/predictions").then().statusCode(200)
+                .extract().path("variant");
+        String originalId = (String) variants.get(0).get("variantId");
+        assertEquals(recommended.equals(originalId) ? originalId : recommended, served);
+
+        // The pruned variant is served with its own tokenizer and answers like the original.
+        String prunedId = (String) variants.get(2).get("variantId");
+        List<String> texts = List.of("The rain story number 3, about weather", "The oven story number 7, about cooking");
+        List<Object> fromOriginal = as(key).contentType(ContentType.JSON).body(Map.of("inputs", texts, "variant", "original"))
+                .post("/v1/models/" + modelId + "/predictions").then().statusCode(200).extract().path("data.label");
+        as(key).contentType(ContentType.JSON).body(Map.of("inputs", texts, "variant", prunedId))
+                .post("/v1/models/" + modelId + "/predictions").then().statusCode(200).body("data.label", equalTo(fromOriginal));
+
+        // Provenance is stored with the variant and written into its graph.
+        as(key).get("/v1/models/" + modelId + "/variants/" + prunedId).then().statusCode(200)
+                .body("recipe", equalTo("vocabulary-pruning")).body("compressionJobId", equalTo(jobId))
+                .body("provenance.parent", equalTo(originalId)).body("metrics.status", equalTo(variants.get(2).get("status")));
+        byte[] onnx = as(key).get("/v1/models/" + modelId + "/variants/" + prunedId + "/content").then().statusCode(200)
+                .extract().asByteArray();
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx, new OrtSession.SessionOptions())) {
+            Map<String, String> metadata = session.getMetadata().getCustomMetadata();
+            assertEquals("vocabulary-pruning", metadata.get("bonsai.recipe"));
+            assertEquals(originalId, metadata.get("bonsai.parent"));
+            assertNotNull(metadata.get("bonsai.calibrationDatasetSha256"));
+        }
+        List<String> eventTypes = as(key).get("/v1/compression/jobs/" + jobId + "/events?limit=100").then().statusCode(200)
+                .extract().path("data.type");
+        assertTrue(eventTypes.contains("metrics"));
+
+        bundleVerifiesWithOnnxRuntimeAndTheTokenizerAlone(key, modelId, (String) variants.get(3).get("variantId"));
+    }
+
+    /** Unpacks a bundle and checks it with ONNX Runtime and the tokenizer library only. */
+    private static void bundleVerifiesWithOnnxRuntimeAndTheTokenizerAlone(String key, String modelId, String variantId)
+            throws Exception {
+        String path = "/v1/models/" + modelId + "/variants/" + variantId + "/content?format=bundle";
+        Response download = as(key).get(path);
+        download.then().statusCode(200).contentType("application/zip");
+        byte[] zip = download.asByteArray();
+        assertEquals("\"" + sha256(zip) + "\"", download.getHeader("ETag"));
+        assertTrue(download.getHeader("Content-Disposition").contains(".zip"));
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                files.put(entry.getName(), in.readAllBytes());
+            }
+        }
+        assertEquals(List.of("model.onnx", "tokenizer.json", "labels.json", "bonsai.json", "parity.jsonl", "MODEL_CARD.md",
+                "SHA256SUMS"), List.copyOf(files.keySet()));
+        for (String line : new String(files.get("SHA256SUMS"), StandardCharsets.UTF_8).split("\n")) {
+            String[] parts = line.split("  ");
+            assertEquals(parts[0], sha256(files.get(parts[1])), parts[1]);
+        }
+        JsonNode description = JSON.readTree(files.get("bonsai.json"));
+        double tolerance = description.path("parity").path("tolerance").asDouble();
+        assertTrue(tolerance > 0 && tolerance <= 1e-4);
+        assertTrue(description.has("deviceReport"));
+        assertTrue(new String(files.get("MODEL_CARD.md"), StandardCharsets.UTF_8).contains("## Intended use"));
+
+        Path tokenizerFile = Files.createTempFile("bundle", "tokenizer.json");
+        Files.write(tokenizerFile, files.get("tokenizer.json"));
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        int checked = 0;
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile);
+                OrtSession session = environment.createSession(files.get("model.onnx"), new OrtSession.SessionOptions())) {
+            for (String line : new String(files.get("parity.jsonl"), StandardCharsets.UTF_8).split("\n")) {
+                JsonNode row = JSON.readTree(line);
+                Encoding encoding = tokenizer.encode(row.get("text").asText());
+                Map<String, OnnxTensor> inputs = new HashMap<>();
+                inputs.put("input_ids", OnnxTensor.createTensor(environment, new long[][] {encoding.getIds()}));
+                inputs.put("attention_mask", OnnxTensor.createTensor(environment, new long[][] {encoding.getAttentionMask()}));
+                inputs.put("token_type_ids", OnnxTensor.createTensor(environment, new long[][] {encoding.getTypeIds()}));
+                try (OrtSession.Result result = session.run(inputs)) {
+                    float[] probabilities = ((float[][]) result.get("probabilities").orElseThrow().getValue())[0];
+                    float[] expected = new float[probabilities.length];
+                    for (int c = 0; c < expected.length; c++) {
+                        expected[c] = (float) row.get("probabilities").get(c).asDouble();
+                    }
+                    assertArrayEquals(expected, probabilities, (float) tolerance, line);
+                } finally {
+                    inputs.values().forEach(OnnxTensor::close);
+                }
+                checked++;
+            }
+        } finally {
+            Files.deleteIfExists(tokenizerFile);
+        }
+        assertTrue(checked > 0);
+
+        // Ranges of the same bundle, and a range past the end.
+        Response part = as(key).header("Range", "bytes=10-109").get(path);
+        part.then().statusCode(206).header("Content-Range", "bytes 10-109/" + zip.length);
+        assertArrayEquals(java.util.Arrays.copyOfRange(zip, 10, 110), part.asByteArray());
+        as(key).header("Range", "bytes=" + zip.length + "-").get(path).then().statusCode(416)
+                .contentType("application/problem+json").header("Content-Range", "bytes */" + zip.length);
+    }
+
+    @Test
+    void whenNothingFitsTheJobSaysWhyAndWhatCameClosest() throws Exception {
+        String key = Api.newTenant();
+        String modelId = trainedModel(key, 8);
+        String jobId = compress(key, Map.of("model", modelId, "device", "cortex-m7", "techniques", List.of("fp16",
+                "vocabulary-pruning+int8-dynamic")));
+        JsonPath job = await(key, "/v1/compression/jobs/" + jobId);
+        assertEquals("succeeded", job.getString("status"), job.prettify());
+        assertNull(job.get("result.recommendedVariantId"));
+        assertTrue(job.getString("result.recommendation").startsWith("No variant"), job.getString("result.recommendation"));
+        assertNotNull(job.getString("result.closestVariantId"));
+        List<Map<String, Object>> variants = job.getList("result.variants");
+        Map<String, Object> fp16 = variants.stream().filter(variant -> variant.get("recipe").equals("fp16")).findFirst()
+                .orElseThrow();
+        assertEquals("does-not-fit", fp16.get("status"));
+        assertTrue(fp16.get("fitProblems").toString().contains("fp16 is not supported"), fp16.toString());
+        assertTrue(fp16.get("fitProblems").toString().contains("model budget"), fp16.toString());
+        // With no recommendation, "recommended" serves the original.
+        String originalId = (String) variants.get(0).get("variantId");
+        as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("x"), "variant", "recommended"))
+                .post("/v1/models/" + modelId + "/predictions").then().statusCode(200).body("variant", equalTo(originalId));
+    }
+
+    @Test
+    void badRequestsAreProblemsWithPointersAndJobsAreIsolated() throws Exception {
+        String key = Api.newTenant();
+        String modelId = trainedModel(key, 8);
+        as(key).contentType(ContentType.JSON).body(Map.of("model", modelId, "device", "toaster", "techniques",
+                List.of("int8-dynamic+vocabulary-pruning", "magic", "layer-drop:6"), "maxAccuracyDrop", 2))
+                .post("/v1/compression/jobs").then().statusCode(422)
+                .body("errors.pointer", hasItem("/device")).body("errors.pointer", hasItem("/techniques/0"))
+                .body("errors.pointer", hasItem("/techniques/1")).body("errors.pointer", hasItem("/techniques/2"))
+                .body("errors.pointer", hasItem("/maxAccuracyDrop"));
+        as(key).contentType(ContentType.JSON).body(Map.of("device", "raspberry-pi-4")).post("/v1/compression/jobs").then()
+                .statusCode(422).body("errors.pointer", hasItem("/model"));
+        as(key).contentType(ContentType.JSON).body(Map.of("model", modelId, "device", "browser-wasm", "techniques", 7))
+                .post("/v1/compression/jobs").then().statusCode(422).body("errors.pointer", hasItem("/techniques"));
+
+        String other = Api.newTenant();
+        as(other).contentType(ContentType.JSON).body(Map.of("model", modelId, "device", "browser-wasm"))
+                .post("/v1/compression/jobs").then().statusCode(422).body("errors.pointer", hasItem("/model"));
+
+        // auto expands into recipes for the device; a queued job behind a running one is cancelled at once.
+        JsonPath first = as(key).contentType(ContentType.JSON).header("Idempotency-Key", "compress-1")
+                .body(Map.of("model", modelId, "device", "browser-wasm")).post("/v1/compression/jobs").then()
+                .statusCode(201).extract().jsonPath();
+        assertTrue(first.getList("techniques").contains("vocabulary-pruning+int8-dynamic"), first.prettify());
+        assertFalse(first.getList("techniques").contains("vocabulary-pruning+fp16"), "the browser profile has no fp16");
+        as(key).contentType(ContentType.JSON).header("Idempotency-Key", "compress-1")
+                .body(Map.of("model", modelId, "device", "browser-wasm")).post("/v1/compression/jobs").then()
+                .statusCode(200).body("id", equalTo(first.getString("id")));
+        String second = compress(key, Map.of("model", modelId, "device", "jetson-orin-nano", "techniques",
+                List.of("fp16")));
+        as(other).get("/v1/compression/jobs/" + second).then().statusCode(404);
+        as(other).post("/v1/compression/jobs/" + second + "/cancel").then().statusCode(404);
+        as(other).get("/v1/compression/jobs/" + second + "/events").then().statusCode(404);
+        as(key).post("/v1/compression/jobs/" + second + "/cancel").then().statusCode(200);
+        assertEquals("cancelled", await(key, "/v1/compression/jobs/" + second).getString("status"));
+        // The running auto job is cancelled within a step.
+        as(key).post("/v1/compression/jobs/" + first.getString("id") + "/cancel").then().statusCode(200);
+        JsonPath cancelled = await(key, "/v1/compression/jobs/" + first.getString("id"));
+        assertTrue(List.of("cancelled", "succeeded").contains(cancelled.getString("status")));
+        as(other).get("/v1/compression/jobs").then().statusCode(200).body("data.size()", equalTo(0));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+}
