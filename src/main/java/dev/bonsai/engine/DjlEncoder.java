@@ -60,17 +60,7 @@ final class DjlEncoder {
      * and token types of shape {@code [batch, seq]} (int64, owned by {@code step}).
      */
     NDArray embed(NDManager step, NDArray ids, NDArray mask, NDArray types) {
-        return embed(step, ids, mask, types, 0f);
-    }
-
-    /**
-     * As {@link #embed(NDManager, NDArray, NDArray, NDArray)}, with BERT's training-time dropout
-     * at {@code dropout} on the embeddings, the attention weights and both sub-layer outputs (the
-     * places and rate the base models were pre-trained with). Masks come from the engine's
-     * seeded random generator.
-     */
-    NDArray embed(NDManager step, NDArray ids, NDArray mask, NDArray types, float dropout) {
-        Scope s = new Scope(step, dropout);
+        Scope s = new Scope(step);
         long batch = ids.getShape().get(0);
         long sequence = ids.getShape().get(1);
         long hidden = weights.get("embeddings.word").shape()[1];
@@ -79,7 +69,7 @@ final class DjlEncoder {
         NDArray tokenTypes = s.a(p("embeddings.tokenType").get(new NDIndex("{}", types.flatten()))).reshape(batch, sequence, hidden);
         NDArray position = s.a(p("embeddings.position").get(new NDIndex("{}", positions)));
         NDArray x = s.a(s.a(words.add(tokenTypes)).add(position));
-        x = s.dropout(layerNorm(s, x, "embeddings.norm"));
+        x = layerNorm(s, x, "embeddings.norm");
 
         NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
         NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(MASK_FILL))
@@ -96,17 +86,16 @@ final class DjlEncoder {
             NDArray value = s.a(s.a(s.a(x.matMul(p(role + "value.weight"))).add(p(role + "value.bias")))
                     .reshape(batch, sequence, heads, headSize).transpose(0, 2, 1, 3));
             NDArray scores = s.a(s.a(s.a(query.matMul(key)).div(scale)).add(attentionBias));
-            NDArray probabilities = s.dropout(s.a(scores.softmax(3)));
+            NDArray probabilities = s.a(scores.softmax(3));
             NDArray context = s.a(s.a(s.a(probabilities.matMul(value)).transpose(0, 2, 1, 3))
                     .reshape(batch, sequence, hidden));
-            NDArray attended = s.a(s.dropout(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
-                    .add(p(role + "attentionOutput.bias")))).add(x));
+            NDArray attended = s.a(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
+                    .add(p(role + "attentionOutput.bias"))).add(x));
             x = layerNorm(s, attended, role + "attentionNorm");
             NDArray intermediate = s.a(s.a(x.matMul(p(role + "intermediate.weight"))).add(p(role + "intermediate.bias")));
             NDArray gelu = s.a(s.a(intermediate.mul(s.a(s.a(s.a(intermediate.div((float) Math.sqrt(2.0))).erf()).add(1f))))
                     .mul(0.5f));
-            NDArray output = s.a(s.dropout(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))))
-                    .add(x));
+            NDArray output = s.a(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))).add(x));
             x = layerNorm(s, output, role + "outputNorm");
         }
         NDArray pooled;
@@ -134,21 +123,11 @@ final class DjlEncoder {
         return parameters.get(role);
     }
 
-    /** Moves every intermediate into the step's manager, and applies dropout when training. */
-    private record Scope(NDManager step, float dropout) {
+    /** Moves every intermediate into the step's manager. */
+    private record Scope(NDManager step) {
         NDArray a(NDArray array) {
             array.attach(step);
             return array;
-        }
-
-        /** Inverted dropout: zeroes each element with probability {@code dropout}, scales the rest. */
-        NDArray dropout(NDArray array) {
-            if (dropout <= 0f) {
-                return array;
-            }
-            NDArray keep = a(a(a(step.randomUniform(0f, 1f, array.getShape())).gte(dropout))
-                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-            return a(a(array.mul(keep)).mul(1f / (1f - dropout)));
         }
     }
 }

@@ -58,13 +58,6 @@ public final class EncoderTrainer {
             boolean stoppedEarly, double samplesPerSecond) {
     }
 
-    /**
-     * Dropout while training, as the base models were pre-trained with (BERT's
-     * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob}). Without it the
-     * encoder over-fits a few thousand rows within an epoch.
-     */
-    static final float DROPOUT = 0.1f;
-
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double ADAM_EPSILON = 1e-8;
@@ -178,8 +171,6 @@ public final class EncoderTrainer {
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
             for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
-                // Seeded per epoch so that a run resumed from a checkpoint draws the same dropout masks.
-                engine.setRandomSeed((int) (hyperparameters.seed() * 31 + epoch));
                 Matrices.shuffle(order, random);
                 double lossSum = 0;
                 double weightSum = 0;
@@ -206,7 +197,7 @@ public final class EncoderTrainer {
                         NDArray loss;
                         try (GradientCollector collector = engine.newGradientCollector()) {
                             collector.zeroGradients();
-                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2], DROPOUT);
+                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
                             NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
                             NDArray logProbabilities = attach(stepManager, logits.logSoftmax(1));
                             loss = attach(stepManager, attach(stepManager, attach(stepManager,
