@@ -1,7 +1,10 @@
 // Fine-tuning benchmark on a real dataset, one thread, the same engine code the jobs run.
 // Run through benchmarks/fine-tune.sh, which builds the classpath.
 //
-//   java -cp <classpath> benchmarks/FineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL METHOD [MAX_LENGTH] [EPOCHS] [LEARNING_RATE]
+//   java -cp <classpath> benchmarks/FineTune.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL METHOD [MAX_LENGTH] [EPOCHS]
+//        [LEARNING_RATE] [OUTPUT.onnx]
+//
+// With OUTPUT.onnx the trained classifier is exported there (benchmarks/compression.sh compresses it).
 //
 // METHOD is head (frozen encoder, softmax head) or full (the head is warmed up on frozen embeddings,
 // then all layers are trained with it, batch 16, learning rate LEARNING_RATE, default 3e-5). SAMPLE_SIZE 0 uses the whole
@@ -11,18 +14,14 @@
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.ClassifierExport;
 import dev.bonsai.engine.Encoder;
 import dev.bonsai.engine.EncoderTrainer;
 import java.io.InputStream;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 
 public class FineTune {
 
@@ -35,15 +34,16 @@ public class FineTune {
         int maxLength = args.length > 5 ? Integer.parseInt(args[5]) : model.maxSequenceLength();
         int epochs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
         double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 3e-5;
+        Path output = args.length > 8 ? Path.of(args[8]) : null;
         long seed = 42;
 
         List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
         List<LabelledTextFile.LabelledText> test = LabelledTextFile.read(testFile);
         if (sampleSize > 0 && sampleSize < train.size()) {
-            train = stratifiedSample(train, sampleSize, seed);
+            train = LabelledTextFile.stratifiedSample(train, sampleSize, seed);
         }
         List<String> labels = train.stream().map(LabelledTextFile.LabelledText::label).distinct().sorted().toList();
-        List<List<LabelledTextFile.LabelledText>> parts = stratifiedSplit(train, 0.1, seed);
+        List<List<LabelledTextFile.LabelledText>> parts = LabelledTextFile.stratifiedSplit(train, 0.1, seed);
         List<LabelledTextFile.LabelledText> fit = parts.get(0);
         List<LabelledTextFile.LabelledText> validation = parts.get(1);
 
@@ -71,6 +71,7 @@ public class FineTune {
         System.out.printf("trained the head in %.1f s: %d epochs (best %d), batch %d, learning rate %s%n",
                 (trained - trainStart) / 1e9, result.epochs().size(), result.bestEpoch(), hyperparameters.batchSize(),
                 hyperparameters.learningRate());
+        byte[] trainedEncoder = null;
         if (method.equals("full")) {
             byte[] graph;
             try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
@@ -87,10 +88,23 @@ public class FineTune {
                     + " learning rate %s)%n", fullResult.epochs().size(), fullResult.bestEpoch(),
                     (System.nanoTime() - fullStart) / 1e9, fullResult.samplesPerSecond(), maxLength, learningRate);
             head = fullResult.head();
+            trainedEncoder = fullResult.encoderGraph();
             try (Encoder tuned = Encoder.open(model, fullResult.encoderGraph(), options)) {
                 testX = tuned.embed(texts(test));
             }
             trained = System.nanoTime();
+        }
+        if (output != null) {
+            byte[] encoderGraph = trainedEncoder;
+            if (encoderGraph == null) {
+                try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
+                    encoderGraph = onnx.readAllBytes();
+                }
+            }
+            java.nio.file.Files.write(output, ClassifierExport.export(encoderGraph, model, head, labels,
+                    java.util.Map.of("bonsai.baseModel", model.id(), "bonsai.method", method,
+                            "bonsai.hyperparameters", "{\"maxSequenceLength\":" + maxLength + "}")));
+            System.out.println("classifier written to " + output);
         }
         ClassificationMetrics metrics = ClassificationMetrics.of(indexes(test, labels),
                 SoftmaxHead.argmax(head.probabilities(testX)), labels);
@@ -106,33 +120,5 @@ public class FineTune {
 
     static int[] indexes(List<LabelledTextFile.LabelledText> rows, List<String> labels) {
         return rows.stream().mapToInt(row -> labels.indexOf(row.label())).toArray();
-    }
-
-    static Map<String, List<LabelledTextFile.LabelledText>> byLabel(List<LabelledTextFile.LabelledText> rows, long seed) {
-        Map<String, List<LabelledTextFile.LabelledText>> groups = new LinkedHashMap<>();
-        rows.forEach(row -> groups.computeIfAbsent(row.label(), key -> new ArrayList<>()).add(row));
-        Random random = new Random(seed);
-        groups.values().forEach(group -> Collections.shuffle(group, random));
-        return groups;
-    }
-
-    static List<LabelledTextFile.LabelledText> stratifiedSample(List<LabelledTextFile.LabelledText> rows, int size, long seed) {
-        List<LabelledTextFile.LabelledText> sample = new ArrayList<>();
-        byLabel(rows, seed).values().forEach(group ->
-                sample.addAll(group.subList(0, (int) Math.round(group.size() * (double) size / rows.size()))));
-        Collections.shuffle(sample, new Random(seed));
-        return sample;
-    }
-
-    static List<List<LabelledTextFile.LabelledText>> stratifiedSplit(List<LabelledTextFile.LabelledText> rows,
-            double heldOut, long seed) {
-        List<LabelledTextFile.LabelledText> kept = new ArrayList<>();
-        List<LabelledTextFile.LabelledText> held = new ArrayList<>();
-        byLabel(rows, seed).values().forEach(group -> {
-            int cut = (int) Math.round(group.size() * heldOut);
-            held.addAll(group.subList(0, cut));
-            kept.addAll(group.subList(cut, group.size()));
-        });
-        return List.of(kept, held);
     }
 }

@@ -42,7 +42,8 @@ public class CompressionJobService {
             @Schema(description = "A model of the tenant", required = true) String model,
             @Schema(description = "A device id from GET /v1/devices", required = true) String device,
             @Schema(description = "Recipes to try, each techniques joined by '+' in this order: layer-drop:K (keep K"
-                    + " layers and distil them), vocabulary-pruning, then int8-dynamic or fp16. Example: [\"int8-dynamic\","
+                    + " layers and distil them) or ffn-pruning:P (keep P% of the feed-forward neurons and distil),"
+                    + " vocabulary-pruning, then int8-dynamic, int8-static or fp16. Example: [\"int8-dynamic\","
                     + " \"layer-drop:3+vocabulary-pruning+int8-dynamic\"]. Omitted, [\"auto\"] or the string \"auto\":"
                     + " the candidate recipes for the device.", implementation = String[].class)
             Object techniques,
@@ -171,12 +172,14 @@ public class CompressionJobService {
     }
 
     /**
-     * The recipes "auto" tries for a device: int8 with and without a pruned vocabulary, fp16 where
-     * the device runs it, and half the layers distilled (with int8, with and without pruning).
+     * The recipes "auto" tries for a device: int8 (dynamic, and static with a pruned vocabulary)
+     * with and without a pruned vocabulary, fp16 where the device runs it, and half the layers
+     * distilled (with int8, with and without pruning).
      */
-    static List<String> auto(BaseModel model, Device device) {
+    public static List<String> auto(BaseModel model, Device device) {
         List<String> recipes = new ArrayList<>(List.of(Compression.INT8_DYNAMIC, Compression.VOCABULARY_PRUNING,
-                Compression.VOCABULARY_PRUNING + "+" + Compression.INT8_DYNAMIC));
+                Compression.VOCABULARY_PRUNING + "+" + Compression.INT8_DYNAMIC,
+                Compression.VOCABULARY_PRUNING + "+" + Compression.INT8_STATIC));
         if (device.supportedPrecisions().contains("fp16")) {
             recipes.add(Compression.VOCABULARY_PRUNING + "+" + Compression.FP16);
         }

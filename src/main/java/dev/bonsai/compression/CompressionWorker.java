@@ -198,7 +198,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         for (int r = 0; r < recipes.size(); r++) {
             String recipe = recipes.get(r);
             Compression.Variant variant = compression.apply(recipe);
-            String precision = recipe.endsWith(Compression.INT8_DYNAMIC) ? "int8"
+            String precision = recipe.endsWith(Compression.INT8_DYNAMIC) || recipe.endsWith(Compression.INT8_STATIC) ? "int8"
                     : recipe.endsWith(Compression.FP16) ? "fp16" : "fp32";
             VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
                     variant.tokenizerJson(), maxLength, testTexts, LATENCY_RUNS);

@@ -12,37 +12,37 @@ import java.util.Optional;
  * those that fit and pass, the one with the smallest size × latency product, so neither the
  * smallest nor the fastest wins by a hair on one axis while losing much on the other.
  */
-final class VariantSelection {
+public final class VariantSelection {
 
     private VariantSelection() {
     }
 
     /** What a compression job asked for. */
-    record Constraints(double maxAccuracyDrop, Double maxLatencyMillis, Long maxSizeBytes) {
+    public record Constraints(double maxAccuracyDrop, Double maxLatencyMillis, Long maxSizeBytes) {
     }
 
     /** One measured variant; the original is one of them (recipe "original"). */
-    record Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
+    public record Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
             double hostLatencyMillis, double accuracy) {
     }
 
     /** The verdict on one candidate. */
-    record Verdict(Candidate candidate, double estimatedDeviceLatencyMillis, double accuracyDelta, List<String> fitProblems,
+    public record Verdict(Candidate candidate, double estimatedDeviceLatencyMillis, double accuracyDelta, List<String> fitProblems,
             String gateProblem, boolean paretoOptimal) {
 
-        boolean fits() {
+        public boolean fits() {
             return fitProblems.isEmpty();
         }
 
-        boolean passesGate() {
+        public boolean passesGate() {
             return gateProblem == null;
         }
     }
 
-    record Outcome(List<Verdict> verdicts, Optional<Verdict> recommended, String explanation, Verdict closest) {
+    public record Outcome(List<Verdict> verdicts, Optional<Verdict> recommended, String explanation, Verdict closest) {
     }
 
-    static Outcome select(List<Candidate> candidates, double originalAccuracy, Device device, Constraints constraints) {
+    public static Outcome select(List<Candidate> candidates, double originalAccuracy, Device device, Constraints constraints) {
         List<Verdict> verdicts = new ArrayList<>();
         for (Candidate candidate : candidates) {
             double estimated = round(candidate.hostLatencyMillis() / device.relativeSpeed());

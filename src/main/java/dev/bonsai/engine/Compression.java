@@ -10,10 +10,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Applies compression recipes to a fine-tuned classifier. A recipe is a chain of steps joined by
- * {@code +}, in this order: {@code layer-drop:K} (keep K layers, then distil from the original),
- * {@code vocabulary-pruning}, then one of {@code int8-dynamic} or {@code fp16}. Intermediate
- * results are shared between the recipes of one instance, so {@code layer-drop:3+int8-dynamic}
- * after {@code layer-drop:3} does not distil again.
+ * {@code +}, in this order: {@code layer-drop:K} (keep K layers, then distil from the original)
+ * or {@code ffn-pruning:P} (keep P percent of each layer's feed-forward neurons, then distil),
+ * {@code vocabulary-pruning}, then one of {@code int8-dynamic}, {@code int8-static} or
+ * {@code fp16}. Intermediate results are shared between the recipes of one instance, so
+ * {@code layer-drop:3+int8-dynamic} after {@code layer-drop:3} does not distil again.
  */
 public final class Compression {
 
@@ -21,6 +22,8 @@ public final class Compression {
     public static final String VOCABULARY_PRUNING = "vocabulary-pruning";
     public static final String INT8_DYNAMIC = "int8-dynamic";
     public static final String FP16 = "fp16";
+    public static final String INT8_STATIC = "int8-static";
+    public static final String FFN_PRUNING = "ffn-pruning";
 
     /** The tenant's data and the model being compressed. */
     public record Source(BaseModel model, byte[] original, byte[] baseTokenizerJson, int maxLength, List<String> trainTexts,
@@ -41,11 +44,11 @@ public final class Compression {
         }
     }
 
-    /** One step of a recipe, parsed. */
+    /** One step of a recipe, parsed; {@code layers} is K of layer-drop or P of ffn-pruning. */
     public record Step(String technique, int layers) {
         @Override
         public String toString() {
-            return technique.equals(LAYER_DROP) ? LAYER_DROP + ":" + layers : technique;
+            return technique.equals(LAYER_DROP) || technique.equals(FFN_PRUNING) ? technique + ":" + layers : technique;
         }
     }
 
@@ -82,16 +85,29 @@ public final class Compression {
                             + modelLayers + " layers");
                 }
                 step = new Step(LAYER_DROP, layers);
-            } else if (name.equals(VOCABULARY_PRUNING) || name.equals(INT8_DYNAMIC) || name.equals(FP16)) {
+            } else if (name.startsWith(FFN_PRUNING + ":")) {
+                int percent;
+                try {
+                    percent = Integer.parseInt(name.substring(FFN_PRUNING.length() + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("'" + name + "': the percentage of neurons to keep must be an integer");
+                }
+                if (percent < 5 || percent > 95) {
+                    throw new IllegalArgumentException("'" + name + "': keep between 5 and 95 percent of the neurons");
+                }
+                step = new Step(FFN_PRUNING, percent);
+            } else if (name.equals(VOCABULARY_PRUNING) || name.equals(INT8_DYNAMIC) || name.equals(INT8_STATIC)
+                    || name.equals(FP16)) {
                 step = new Step(name, 0);
             } else {
                 throw new IllegalArgumentException("'" + name + "' is not a technique: use " + LAYER_DROP + ":K, "
-                        + VOCABULARY_PRUNING + ", " + INT8_DYNAMIC + " or " + FP16);
+                        + FFN_PRUNING + ":P, " + VOCABULARY_PRUNING + ", " + INT8_DYNAMIC + ", " + INT8_STATIC + " or " + FP16);
             }
             int rank = rank(step.technique());
             if (rank <= lastRank) {
-                throw new IllegalArgumentException("'" + recipe + "': steps go in the order " + LAYER_DROP + ", "
-                        + VOCABULARY_PRUNING + ", then one of " + INT8_DYNAMIC + " or " + FP16);
+                throw new IllegalArgumentException("'" + recipe + "': steps go in the order " + LAYER_DROP + " or "
+                        + FFN_PRUNING + ", " + VOCABULARY_PRUNING + ", then one of " + INT8_DYNAMIC + ", " + INT8_STATIC
+                        + " or " + FP16);
             }
             lastRank = rank;
             steps.add(step);
@@ -101,7 +117,7 @@ public final class Compression {
 
     private static int rank(String technique) {
         return switch (technique) {
-            case LAYER_DROP -> 0;
+            case LAYER_DROP, FFN_PRUNING -> 0;
             case VOCABULARY_PRUNING -> 1;
             default -> 2;
         };
@@ -133,6 +149,7 @@ public final class Compression {
         Map<String, String> details = new LinkedHashMap<>(input.details());
         return switch (step.technique()) {
             case LAYER_DROP -> distil(recipe, input, step.layers(), details);
+            case FFN_PRUNING -> prune(recipe, input, step.layers(), details);
             case VOCABULARY_PRUNING -> {
                 listener.step(recipe, VOCABULARY_PRUNING, "Pruning the vocabulary to the tokens of the dataset's texts.");
                 BitSet used = new BitSet();
@@ -154,6 +171,15 @@ public final class Compression {
                         + (quantized.report().embeddingsQuantized() ? ", word embeddings quantized per row" : ""));
                 yield new Variant(recipe, quantized.graph(), input.tokenizerJson(), details);
             }
+            case INT8_STATIC -> {
+                listener.step(recipe, INT8_STATIC, "Calibrating activation ranges on the training texts and quantizing"
+                        + " to int8.");
+                StaticQuantization.Result quantized = StaticQuantization.quantize(input.graph(), input.tokenizerJson(),
+                        source.maxLength(), source.trainTexts());
+                details.put("int8", quantized.matMulsQuantized() + " MatMuls quantized per column with activation ranges"
+                        + " calibrated on " + quantized.calibrationTexts() + " training texts; word embeddings per row");
+                yield new Variant(recipe, quantized.graph(), input.tokenizerJson(), details);
+            }
             case FP16 -> {
                 listener.step(recipe, FP16, "Storing the weights as fp16.");
                 Fp16Weights.Result converted = Fp16Weights.convert(input.graph());
@@ -166,11 +192,30 @@ public final class Compression {
 
     /** Keeps {@code layers} layers evenly spread and distils them from the original classifier. */
     private Variant distil(String recipe, Variant input, int layers, Map<String, String> details) {
-        ClassifierGraph.Parts teacherParts = ClassifierGraph.split(source.original());
-        int modelLayers = TransformerWeights.read(teacherParts.encoderGraph()).layers();
+        ClassifierGraph.Parts teacher = ClassifierGraph.split(source.original());
+        int modelLayers = TransformerWeights.read(teacher.encoderGraph()).layers();
         int[] kept = LayerDropping.evenlySpread(modelLayers, layers);
         listener.step(recipe, LAYER_DROP, "Keeping layers " + LayerDropping.asList(kept) + " of " + modelLayers
                 + " and distilling them from the fine-tuned model.");
+        byte[] student = LayerDropping.keepLayers(teacher.encoderGraph(), kept);
+        return train(recipe, input, teacher, student, layers, details, "layers", "kept " + LayerDropping.asList(kept)
+                + " of " + modelLayers);
+    }
+
+    /** Prunes each layer's feed-forward neurons to {@code percent} and recovers by distillation. */
+    private Variant prune(String recipe, Variant input, int percent, Map<String, String> details) {
+        ClassifierGraph.Parts teacher = ClassifierGraph.split(source.original());
+        FfnPruning.Result pruned = FfnPruning.prune(teacher.encoderGraph(), percent / 100.0);
+        listener.step(recipe, FFN_PRUNING, "Keeping the " + percent + "% most important feed-forward neurons of each layer"
+                + " and recovering by distillation from the fine-tuned model.");
+        int layers = TransformerWeights.read(teacher.encoderGraph()).layers();
+        return train(recipe, input, teacher, pruned.graph(), layers, details, "ffn", "kept " + pruned.neuronsAfter() + " of "
+                + pruned.neuronsBefore() + " feed-forward neurons");
+    }
+
+    /** Distils {@code student} (all its layers trainable) and its head from the original classifier. */
+    private Variant train(String recipe, Variant input, ClassifierGraph.Parts teacherParts, byte[] student,
+            int trainableLayers, Map<String, String> details, String key, String what) {
         ClassifierRunner.Output teacherOutput;
         try (ClassifierRunner teacher = ClassifierRunner.open(source.original(), source.baseTokenizerJson(),
                 source.maxLength(), 1)) {
@@ -184,13 +229,12 @@ public final class Compression {
                 logProbabilities[i][c] = (float) Math.log(Math.max(row[c], 1e-12f));
             }
         }
-        byte[] student = LayerDropping.keepLayers(teacherParts.encoderGraph(), kept);
         EncoderTrainer.Teacher teacher = new EncoderTrainer.Teacher(logProbabilities, teacherOutput.embeddings(),
                 DISTILLATION_TEMPERATURE, 0.5, 1.0);
         double[] weights = new double[teacherParts.labels().size()];
         java.util.Arrays.fill(weights, 1.0);
         EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(DISTILLATION_EPOCHS, 16,
-                DISTILLATION_LEARNING_RATE, 0.01, source.seed(), 2, layers, source.maxLength(), weights);
+                DISTILLATION_LEARNING_RATE, 0.01, source.seed(), 2, trainableLayers, source.maxLength(), weights);
         EncoderTrainer.Result result = new EncoderTrainer().distill(source.model(), student, teacher, source.trainTexts(),
                 source.trainLabels(), source.validationTexts(), source.validationLabels(), teacherParts.labels(),
                 teacherParts.head(), hyperparameters, (epoch, total) -> listener.epoch(recipe, epoch, total),
@@ -198,9 +242,8 @@ public final class Compression {
         Map<String, String> metadata = new LinkedHashMap<>(teacherParts.metadata());
         byte[] graph = ClassifierExport.export(result.encoderGraph(), source.model(), result.head(), teacherParts.labels(),
                 metadata);
-        details.put("layers", "kept " + LayerDropping.asList(kept) + " of " + modelLayers + ", distilled for "
-                + result.epochs().size() + " epochs (best " + result.bestEpoch() + ", temperature "
-                + DISTILLATION_TEMPERATURE + ", learning rate " + DISTILLATION_LEARNING_RATE + ")");
+        details.put(key, what + ", distilled for " + result.epochs().size() + " epochs (best " + result.bestEpoch()
+                + ", temperature " + DISTILLATION_TEMPERATURE + ", learning rate " + DISTILLATION_LEARNING_RATE + ")");
         return new Variant(recipe, graph, input.tokenizerJson(), details);
     }
 

@@ -35,6 +35,15 @@ public final class DynamicQuantization {
     }
 
     public static Result quantize(byte[] graph) {
+        return quantize(graph, Map.of());
+    }
+
+    /**
+     * As {@link #quantize(byte[])}, but the inputs of the MatMuls named in {@code activationRanges}
+     * ({@code tensor → [min, max]}, from calibration) are quantized with those fixed ranges
+     * (QuantizeLinear, uint8, asymmetric) instead of ranges measured on every run.
+     */
+    static Result quantize(byte[] graph, Map<String, float[]> activationRanges) {
         OnnxMl.ModelProto model = ClassifierExport.parse(graph);
         OnnxMl.GraphProto.Builder builder = model.getGraph().toBuilder();
         Map<String, OnnxMl.TensorProto> initializers = new HashMap<>();
@@ -52,7 +61,7 @@ public final class DynamicQuantization {
         for (OnnxMl.NodeProto node : builder.getNodeList()) {
             OnnxMl.TensorProto weight = node.getInputCount() == 2 ? initializers.get(node.getInput(1)) : null;
             if (node.getOpType().equals("MatMul") && quantizable(weight) && uses.get(weight.getName()) == 1) {
-                nodes.addAll(quantizedMatMul(node, weight, added));
+                nodes.addAll(quantizedMatMul(node, weight, added, activationRanges.get(node.getInput(0))));
                 replaced.add(weight.getName());
                 matMuls++;
                 continue;
@@ -86,7 +95,7 @@ public final class DynamicQuantization {
 
     /** x·W → DynamicQuantizeLinear, MatMulInteger with int8 W, Cast, Mul by x_scale·w_scale[column]. */
     private static List<OnnxMl.NodeProto> quantizedMatMul(OnnxMl.NodeProto node, OnnxMl.TensorProto weight,
-            List<OnnxMl.TensorProto> added) {
+            List<OnnxMl.TensorProto> added, float[] range) {
         int rows = (int) weight.getDims(0);
         int columns = (int) weight.getDims(1);
         float[] values = TransformerWeights.floats(weight);
@@ -114,8 +123,22 @@ public final class DynamicQuantization {
         String name = node.getName().isEmpty() ? base : node.getName();
         String out = node.getOutput(0);
         List<OnnxMl.NodeProto> nodes = new ArrayList<>();
-        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").setName(name + "/quantize")
-                .addInput(x).addOutput(out + "/x_q").addOutput(out + "/x_scale").addOutput(out + "/x_zero").build());
+        if (range == null) {
+            nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").setName(name + "/quantize")
+                    .addInput(x).addOutput(out + "/x_q").addOutput(out + "/x_scale").addOutput(out + "/x_zero").build());
+        } else {
+            // The calibrated range, widened to include 0 so that zero is exact, as DynamicQuantizeLinear does.
+            float min = Math.min(0f, range[0]);
+            float max = Math.max(0f, range[1]);
+            float scale = max > min ? (max - min) / 255f : 1f;
+            int zero = Math.max(0, Math.min(255, Math.round(-min / scale)));
+            added.add(ClassifierExport.floatTensor(out + "/x_scale", new float[] {scale}));
+            added.add(OnnxMl.TensorProto.newBuilder().setName(out + "/x_zero")
+                    .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
+                    .setRawData(ByteString.copyFrom(new byte[] {(byte) zero})).build());
+            nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name + "/quantize")
+                    .addInput(x).addInput(out + "/x_scale").addInput(out + "/x_zero").addOutput(out + "/x_q").build());
+        }
         nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("MatMulInteger").setName(name + "/matmul_integer")
                 .addInput(out + "/x_q").addInput(base + "/quantized").addInput(out + "/x_zero").addInput(base + "/zero")
                 .addOutput(out + "/int32").build());

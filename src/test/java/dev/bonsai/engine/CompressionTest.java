@@ -109,6 +109,44 @@ class CompressionTest {
     }
 
     @Test
+    void staticInt8UsesCalibratedRangesAndStaysClose() {
+        Map<String, float[]> ranges = StaticQuantization.calibrate(classifier, tokenizerJson, MAX_LENGTH, data.texts);
+        assertEquals(6 * 4 + 1, ranges.size(),
+                "per layer the input of q/k/v (shared), attention output, up and down projections; and the head's");
+        ranges.values().forEach(range -> assertTrue(range[0] < range[1]));
+        Compression.Variant variant = compression().apply("int8-static");
+        assertTrue(variant.details().get("int8").contains("calibrated on 45 training texts"), variant.details().toString());
+        assertTrue(variant.graph().length < classifier.length * 0.3);
+        float[][] expected = probabilities(classifier, tokenizerJson, data.texts);
+        float[][] actual = probabilities(variant.graph(), variant.tokenizerJson(), data.texts);
+        int agree = 0;
+        for (int i = 0; i < expected.length; i++) {
+            agree += SoftmaxHead.argmax(new float[][] {expected[i]})[0] == SoftmaxHead.argmax(new float[][] {actual[i]})[0]
+                    ? 1 : 0;
+        }
+        assertTrue(agree >= expected.length - 3, agree + " of " + expected.length + " agree");
+    }
+
+    @Test
+    void ffnPruningDropsTheLeastImportantNeuronsAndRecovers() {
+        FfnPruning.Result pruned = FfnPruning.prune(encoderGraph, 0.25);
+        assertEquals(6 * 1536, pruned.neuronsBefore());
+        assertEquals(6 * 384, pruned.neuronsAfter());
+        TransformerWeights weights = TransformerWeights.read(pruned.graph());
+        assertArrayEquals(new long[] {384, 384}, weights.get("layer.0.intermediate.weight").shape());
+        assertArrayEquals(new long[] {384, 384}, weights.get("layer.0.output.weight").shape());
+        try (Encoder encoder = Encoder.open(MODEL, pruned.graph(), new Encoder.Options(1, 8, MAX_LENGTH))) {
+            assertEquals(384, encoder.embed(data.texts.subList(0, 2))[0].length, "the pruned graph runs as it is");
+        }
+        Compression.Variant student = compression().apply("ffn-pruning:25");
+        float[][] probabilities = probabilities(student.graph(), student.tokenizerJson(), data.texts.subList(45, 60));
+        ClassificationMetrics metrics = ClassificationMetrics.of(testY, SoftmaxHead.argmax(probabilities),
+                SmallDataset.LABELS);
+        assertTrue(metrics.accuracy() >= 0.8, "recovered accuracy " + metrics.accuracy());
+        assertTrue(student.details().get("ffn").startsWith("kept 2304 of 9216"), student.details().toString());
+    }
+
+    @Test
     void halfPrecisionRoundsToNearestEven() {
         for (float value : new float[] {0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 0.1f, 3.14159f}) {
             float back = Fp16Weights.fromHalf(Fp16Weights.toHalf(value));
@@ -175,6 +213,10 @@ class CompressionTest {
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:6", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:x", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("magic", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("int8-static+int8-dynamic", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:3+ffn-pruning:50", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("ffn-pruning:100", 6));
+        assertEquals("ffn-pruning:50+int8-static", Compression.canonical(Compression.parse("ffn-pruning:50+int8-static", 6)));
     }
 
     @Test

@@ -1,0 +1,155 @@
+// Compression benchmark: every technique, and auto for two devices, on a classifier exported by
+// benchmarks/FineTune.java, one thread. Run through benchmarks/compression.sh.
+//
+//   java -cp <classpath> benchmarks/Compress.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL CLASSIFIER.onnx
+//
+// The data is split as FineTune.java splits it (same seed): distillation trains on the same rows
+// and selects epochs on the same validation rows. The vocabulary is built from every row of the
+// tenant's data, test rows included, as a compression job builds it from the whole dataset.
+
+import dev.bonsai.compression.CompressionJobService;
+import dev.bonsai.compression.VariantSelection;
+import dev.bonsai.dataset.LabelledTextFile;
+import dev.bonsai.device.Device;
+import dev.bonsai.device.DeviceCatalog;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.ClassifierGraph;
+import dev.bonsai.engine.Compression;
+import dev.bonsai.engine.VariantMeasurement;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+public class Compress {
+
+    record Row(String recipe, String precision, VariantMeasurement.Measurement measurement, ClassificationMetrics metrics,
+            long zipped, long seconds) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path trainFile = Path.of(args[0]);
+        Path testFile = Path.of(args[1]);
+        int sampleSize = Integer.parseInt(args[2]);
+        BaseModel model = BaseModel.byId(args[3]).orElseThrow();
+        byte[] original = Files.readAllBytes(Path.of(args[4]));
+        long seed = 42;
+
+        List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
+        List<LabelledTextFile.LabelledText> test = LabelledTextFile.read(testFile);
+        if (sampleSize > 0 && sampleSize < train.size()) {
+            train = LabelledTextFile.stratifiedSample(train, sampleSize, seed);
+        }
+        List<String> labels = ClassifierGraph.labels(original);
+        List<List<LabelledTextFile.LabelledText>> parts = LabelledTextFile.stratifiedSplit(train, 0.1, seed);
+        List<String> testTexts = texts(test);
+        int[] truth = indexes(test, labels);
+        List<String> everything = new ArrayList<>(texts(train));
+        everything.addAll(testTexts);
+        String hyperparameters = ClassifierGraph.metadata(original).getOrDefault("bonsai.hyperparameters", "");
+        int maxLength = hyperparameters.contains("maxSequenceLength")
+                ? Integer.parseInt(hyperparameters.replaceAll(".*\"maxSequenceLength\":(\\d+).*", "$1"))
+                : model.maxSequenceLength();
+        byte[] tokenizer;
+        try (InputStream json = BaseModel.class.getClassLoader().getResourceAsStream(model.tokenizerResource())) {
+            tokenizer = json.readAllBytes();
+        }
+        System.out.printf("%s, %d training rows, %d validation rows, %d test rows, max length %d, one thread%n",
+                args[4], parts.get(0).size(), parts.get(1).size(), test.size(), maxLength);
+
+        Compression compression = new Compression(new Compression.Source(model, original, tokenizer, maxLength,
+                texts(parts.get(0)), indexes(parts.get(0), labels), texts(parts.get(1)), indexes(parts.get(1), labels),
+                everything, seed), (recipe, step, message) -> System.out.println("  " + recipe + ": " + message), () -> false);
+
+        Map<String, Row> rows = new LinkedHashMap<>();
+        rows.put("original", measure("original", original, tokenizer, maxLength, testTexts, truth, labels, 0));
+        List<String> recipes = new ArrayList<>(List.of("int8-dynamic", "int8-static", "fp16", "vocabulary-pruning",
+                "vocabulary-pruning+int8-dynamic", "layer-drop:3+int8-dynamic", "layer-drop:3+vocabulary-pruning+int8-dynamic",
+                "ffn-pruning:50+int8-dynamic"));
+        DeviceCatalog catalog = new DeviceCatalog();
+        for (String device : List.of("raspberry-pi-4", "browser-wasm")) {
+            for (String recipe : CompressionJobService.auto(model, catalog.byId(device).orElseThrow())) {
+                if (!recipes.contains(recipe)) {
+                    recipes.add(recipe);
+                }
+            }
+        }
+        for (String recipe : recipes) {
+            long start = System.nanoTime();
+            Compression.Variant variant = compression.apply(recipe);
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            rows.put(recipe, measure(recipe, variant.graph(), variant.tokenizerJson(), maxLength, testTexts, truth, labels,
+                    seconds));
+        }
+
+        Row base = rows.get("original");
+        int[] basePredictions = base.measurement().predictions();
+        System.out.println();
+        System.out.println("| recipe | bytes (model + tokenizer) | of fp32 | zipped | p50 batch 1 | p50 batch 32 | speed-up (batch 32) | accuracy | delta | of teacher | same predictions | made in |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row row : rows.values()) {
+            int same = 0;
+            for (int i = 0; i < basePredictions.length; i++) {
+                same += row.measurement().predictions()[i] == basePredictions[i] ? 1 : 0;
+            }
+            System.out.printf("| %s | %,d | %.1f%% | %,d | %.2f ms | %.1f ms | %.2f× | %.4f | %+.4f | %.1f%% | %d / %d | %d s |%n",
+                    row.recipe(), row.measurement().bytes(), 100.0 * row.measurement().bytes() / base.measurement().bytes(),
+                    row.zipped(), row.measurement().batch1().p50Millis(), row.measurement().batch32().p50Millis(),
+                    base.measurement().batch32().p50Millis() / row.measurement().batch32().p50Millis(),
+                    row.metrics().accuracy(), row.metrics().accuracy() - base.metrics().accuracy(),
+                    100.0 * row.metrics().accuracy() / base.metrics().accuracy(), same, basePredictions.length, row.seconds());
+        }
+        for (String deviceId : List.of("raspberry-pi-4", "browser-wasm")) {
+            Device device = catalog.byId(deviceId).orElseThrow();
+            List<VariantSelection.Candidate> candidates = new ArrayList<>();
+            candidates.add(candidate(base));
+            for (String recipe : CompressionJobService.auto(model, device)) {
+                candidates.add(candidate(rows.get(recipe)));
+            }
+            VariantSelection.Outcome outcome = VariantSelection.select(candidates, base.metrics().accuracy(), device,
+                    new VariantSelection.Constraints(0.01, null, null));
+            System.out.printf("%nauto for %s (gate 0.01): %s%n", device.id(), outcome.explanation());
+            for (VariantSelection.Verdict verdict : outcome.verdicts()) {
+                System.out.printf("  %-45s fits %-5s gate %-5s pareto %-5s est. %.1f ms %s%n", verdict.candidate().recipe(),
+                        verdict.fits(), verdict.passesGate(), verdict.paretoOptimal(), verdict.estimatedDeviceLatencyMillis(),
+                        verdict.fitProblems().isEmpty() ? "" : verdict.fitProblems().toString());
+            }
+        }
+    }
+
+    static VariantSelection.Candidate candidate(Row row) {
+        return new VariantSelection.Candidate(row.recipe(), row.recipe(), row.precision(), row.measurement().bytes(),
+                row.measurement().peakMemoryBytes(), row.measurement().batch1().p50Millis(), row.metrics().accuracy());
+    }
+
+    static Row measure(String recipe, byte[] graph, byte[] tokenizer, int maxLength, List<String> texts, int[] truth,
+            List<String> labels, long seconds) throws Exception {
+        VariantMeasurement.Measurement measurement = VariantMeasurement.measure(graph, tokenizer, maxLength, texts, 64);
+        ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
+        String precision = recipe.contains("int8") ? "int8" : recipe.endsWith("fp16") ? "fp16" : "fp32";
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(zipped)) {
+            zip.putNextEntry(new ZipEntry("model.onnx"));
+            zip.write(graph);
+            zip.putNextEntry(new ZipEntry("tokenizer.json"));
+            zip.write(tokenizer);
+        }
+        System.out.printf("  measured %s: %,d bytes, accuracy %.4f%n", recipe, measurement.bytes(), metrics.accuracy());
+        return new Row(recipe, precision, measurement, metrics, zipped.size(), seconds);
+    }
+
+    static List<String> texts(List<LabelledTextFile.LabelledText> rows) {
+        return rows.stream().map(LabelledTextFile.LabelledText::text).toList();
+    }
+
+    static int[] indexes(List<LabelledTextFile.LabelledText> rows, List<String> labels) {
+        return rows.stream().mapToInt(row -> labels.indexOf(row.label())).toArray();
+    }
+}
