@@ -72,7 +72,7 @@ public class Compress {
         rows.put("original", measure("original", original, tokenizer, maxLength, testTexts, truth, labels, 0));
         List<String> recipes = new ArrayList<>(List.of("int8-dynamic", "int8-static", "fp16", "vocabulary-pruning",
                 "vocabulary-pruning+int8-dynamic", "layer-drop:3+int8-dynamic", "layer-drop:3+vocabulary-pruning+int8-dynamic",
-                "ffn-pruning:50+int8-dynamic"));
+                "structured-pruning:50+int8-dynamic"));
         DeviceCatalog catalog = new DeviceCatalog();
         for (String device : List.of("raspberry-pi-4", "browser-wasm")) {
             for (String recipe : CompressionJobService.auto(model, catalog.byId(device).orElseThrow())) {

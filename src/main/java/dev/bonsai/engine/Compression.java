@@ -11,7 +11,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Applies compression recipes to a fine-tuned classifier. A recipe is a chain of steps joined by
  * {@code +}, in this order: {@code layer-drop:K} (keep K layers, then distil from the original)
- * or {@code ffn-pruning:P} (keep P percent of each layer's feed-forward neurons, then distil),
+ * or {@code structured-pruning:P} (keep P percent of each layer's attention heads and
+ * feed-forward neurons, then distil),
  * {@code vocabulary-pruning}, then one of {@code int8-dynamic}, {@code int8-static} or
  * {@code fp16}. Intermediate results are shared between the recipes of one instance, so
  * {@code layer-drop:3+int8-dynamic} after {@code layer-drop:3} does not distil again.
@@ -23,7 +24,7 @@ public final class Compression {
     public static final String INT8_DYNAMIC = "int8-dynamic";
     public static final String FP16 = "fp16";
     public static final String INT8_STATIC = "int8-static";
-    public static final String FFN_PRUNING = "ffn-pruning";
+    public static final String STRUCTURED_PRUNING = "structured-pruning";
 
     /** The tenant's data and the model being compressed. */
     public record Source(BaseModel model, byte[] original, byte[] baseTokenizerJson, int maxLength, List<String> trainTexts,
@@ -44,11 +45,11 @@ public final class Compression {
         }
     }
 
-    /** One step of a recipe, parsed; {@code layers} is K of layer-drop or P of ffn-pruning. */
+    /** One step of a recipe, parsed; {@code layers} is K of layer-drop or P of structured-pruning. */
     public record Step(String technique, int layers) {
         @Override
         public String toString() {
-            return technique.equals(LAYER_DROP) || technique.equals(FFN_PRUNING) ? technique + ":" + layers : technique;
+            return technique.equals(LAYER_DROP) || technique.equals(STRUCTURED_PRUNING) ? technique + ":" + layers : technique;
         }
     }
 
@@ -85,28 +86,28 @@ public final class Compression {
                             + modelLayers + " layers");
                 }
                 step = new Step(LAYER_DROP, layers);
-            } else if (name.startsWith(FFN_PRUNING + ":")) {
+            } else if (name.startsWith(STRUCTURED_PRUNING + ":")) {
                 int percent;
                 try {
-                    percent = Integer.parseInt(name.substring(FFN_PRUNING.length() + 1));
+                    percent = Integer.parseInt(name.substring(STRUCTURED_PRUNING.length() + 1));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("'" + name + "': the percentage of neurons to keep must be an integer");
+                    throw new IllegalArgumentException("'" + name + "': the percentage to keep must be an integer");
                 }
                 if (percent < 5 || percent > 95) {
-                    throw new IllegalArgumentException("'" + name + "': keep between 5 and 95 percent of the neurons");
+                    throw new IllegalArgumentException("'" + name + "': keep between 5 and 95 percent");
                 }
-                step = new Step(FFN_PRUNING, percent);
+                step = new Step(STRUCTURED_PRUNING, percent);
             } else if (name.equals(VOCABULARY_PRUNING) || name.equals(INT8_DYNAMIC) || name.equals(INT8_STATIC)
                     || name.equals(FP16)) {
                 step = new Step(name, 0);
             } else {
                 throw new IllegalArgumentException("'" + name + "' is not a technique: use " + LAYER_DROP + ":K, "
-                        + FFN_PRUNING + ":P, " + VOCABULARY_PRUNING + ", " + INT8_DYNAMIC + ", " + INT8_STATIC + " or " + FP16);
+                        + STRUCTURED_PRUNING + ":P, " + VOCABULARY_PRUNING + ", " + INT8_DYNAMIC + ", " + INT8_STATIC + " or " + FP16);
             }
             int rank = rank(step.technique());
             if (rank <= lastRank) {
                 throw new IllegalArgumentException("'" + recipe + "': steps go in the order " + LAYER_DROP + " or "
-                        + FFN_PRUNING + ", " + VOCABULARY_PRUNING + ", then one of " + INT8_DYNAMIC + ", " + INT8_STATIC
+                        + STRUCTURED_PRUNING + ", " + VOCABULARY_PRUNING + ", then one of " + INT8_DYNAMIC + ", " + INT8_STATIC
                         + " or " + FP16);
             }
             lastRank = rank;
@@ -117,7 +118,7 @@ public final class Compression {
 
     private static int rank(String technique) {
         return switch (technique) {
-            case LAYER_DROP, FFN_PRUNING -> 0;
+            case LAYER_DROP, STRUCTURED_PRUNING -> 0;
             case VOCABULARY_PRUNING -> 1;
             default -> 2;
         };
@@ -149,7 +150,7 @@ public final class Compression {
         Map<String, String> details = new LinkedHashMap<>(input.details());
         return switch (step.technique()) {
             case LAYER_DROP -> distil(recipe, input, step.layers(), details);
-            case FFN_PRUNING -> prune(recipe, input, step.layers(), details);
+            case STRUCTURED_PRUNING -> prune(recipe, input, step.layers(), details);
             case VOCABULARY_PRUNING -> {
                 listener.step(recipe, VOCABULARY_PRUNING, "Pruning the vocabulary to the tokens of the dataset's texts.");
                 BitSet used = new BitSet();
@@ -202,14 +203,15 @@ public final class Compression {
                 + " of " + modelLayers);
     }
 
-    /** Prunes each layer's feed-forward neurons to {@code percent} and recovers by distillation. */
+    /** Prunes each layer's heads and feed-forward neurons to {@code percent} and recovers by distillation. */
     private Variant prune(String recipe, Variant input, int percent, Map<String, String> details) {
         ClassifierGraph.Parts teacher = ClassifierGraph.split(source.original());
-        FfnPruning.Result pruned = FfnPruning.prune(teacher.encoderGraph(), percent / 100.0);
-        listener.step(recipe, FFN_PRUNING, "Keeping the " + percent + "% most important feed-forward neurons of each layer"
-                + " and recovering by distillation from the fine-tuned model.");
+        StructuredPruning.Result pruned = StructuredPruning.prune(teacher.encoderGraph(), percent / 100.0);
+        listener.step(recipe, STRUCTURED_PRUNING, "Keeping the " + percent + "% most important attention heads and"
+                + " feed-forward neurons of each layer and recovering by distillation from the fine-tuned model.");
         int layers = TransformerWeights.read(teacher.encoderGraph()).layers();
-        return train(recipe, input, teacher, pruned.graph(), layers, details, "ffn", "kept " + pruned.neuronsAfter() + " of "
+        return train(recipe, input, teacher, pruned.graph(), layers, details, "pruning", "kept " + pruned.headsAfter()
+                + " of " + pruned.headsBefore() + " attention heads and " + pruned.neuronsAfter() + " of "
                 + pruned.neuronsBefore() + " feed-forward neurons");
     }
 

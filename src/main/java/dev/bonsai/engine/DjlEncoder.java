@@ -74,11 +74,12 @@ final class DjlEncoder {
         NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
         NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(MASK_FILL))
                 .reshape(batch, 1, 1, sequence));
-        int heads = weights.heads();
         int headSize = weights.headSize();
         float scale = (float) Math.sqrt(headSize);
         for (int layer = 0; layer < weights.layers(); layer++) {
             String role = "layer." + layer + ".";
+            // Per layer: structured pruning may have removed heads.
+            int heads = (int) (weights.get(role + "query.weight").shape()[1] / headSize);
             NDArray query = s.a(s.a(s.a(x.matMul(p(role + "query.weight"))).add(p(role + "query.bias")))
                     .reshape(batch, sequence, heads, headSize).transpose(0, 2, 1, 3));
             NDArray key = s.a(s.a(s.a(x.matMul(p(role + "key.weight"))).add(p(role + "key.bias")))
@@ -88,7 +89,7 @@ final class DjlEncoder {
             NDArray scores = s.a(s.a(s.a(query.matMul(key)).div(scale)).add(attentionBias));
             NDArray probabilities = s.a(scores.softmax(3));
             NDArray context = s.a(s.a(s.a(probabilities.matMul(value)).transpose(0, 2, 1, 3))
-                    .reshape(batch, sequence, hidden));
+                    .reshape(batch, sequence, (long) heads * headSize));
             NDArray attended = s.a(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
                     .add(p(role + "attentionOutput.bias"))).add(x));
             x = layerNorm(s, attended, role + "attentionNorm");

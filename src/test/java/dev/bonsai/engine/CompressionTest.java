@@ -128,22 +128,42 @@ class CompressionTest {
     }
 
     @Test
-    void ffnPruningDropsTheLeastImportantNeuronsAndRecovers() {
-        FfnPruning.Result pruned = FfnPruning.prune(encoderGraph, 0.25);
+    void structuredPruningDropsTheLeastImportantHeadsAndNeuronsAndRecovers() throws Exception {
+        StructuredPruning.Result pruned = StructuredPruning.prune(encoderGraph, 0.25);
+        assertEquals(6 * 12, pruned.headsBefore());
+        assertEquals(6 * 3, pruned.headsAfter());
         assertEquals(6 * 1536, pruned.neuronsBefore());
         assertEquals(6 * 384, pruned.neuronsAfter());
         TransformerWeights weights = TransformerWeights.read(pruned.graph());
+        assertArrayEquals(new long[] {384, 96}, weights.get("layer.0.query.weight").shape());
+        assertArrayEquals(new long[] {96, 384}, weights.get("layer.0.attentionOutput.weight").shape());
         assertArrayEquals(new long[] {384, 384}, weights.get("layer.0.intermediate.weight").shape());
         assertArrayEquals(new long[] {384, 384}, weights.get("layer.0.output.weight").shape());
+        // The pruned graph runs as it is, and the trainer's forward pass agrees with it.
+        List<String> texts = data.texts.subList(0, 4);
+        float[][] onnx;
         try (Encoder encoder = Encoder.open(MODEL, pruned.graph(), new Encoder.Options(1, 8, MAX_LENGTH))) {
-            assertEquals(384, encoder.embed(data.texts.subList(0, 2))[0].length, "the pruned graph runs as it is");
+            onnx = encoder.embed(texts);
         }
-        Compression.Variant student = compression().apply("ffn-pruning:25");
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, MAX_LENGTH)) {
+            NDArray[] tokens = EncoderTrainer.tokens(manager, tokenizer, texts);
+            float[] flat = new DjlEncoder(manager, weights, MODEL.pooling()).embed(manager, tokens[0], tokens[1], tokens[2])
+                    .toFloatArray();
+            for (int i = 0; i < texts.size(); i++) {
+                for (int d = 0; d < onnx[i].length; d++) {
+                    assertEquals(onnx[i][d], flat[i * onnx[i].length + d], 1e-4, "text " + i + ", dimension " + d);
+                }
+            }
+        }
+        Compression.Variant student = compression().apply("structured-pruning:25");
         float[][] probabilities = probabilities(student.graph(), student.tokenizerJson(), data.texts.subList(45, 60));
         ClassificationMetrics metrics = ClassificationMetrics.of(testY, SoftmaxHead.argmax(probabilities),
                 SmallDataset.LABELS);
         assertTrue(metrics.accuracy() >= 0.8, "recovered accuracy " + metrics.accuracy());
-        assertTrue(student.details().get("ffn").startsWith("kept 2304 of 9216"), student.details().toString());
+        assertTrue(student.details().get("pruning").startsWith("kept 18 of 72 attention heads and 2304 of 9216"),
+                student.details().toString());
+        assertTrue(student.graph().length < classifier.length * 0.75, student.graph().length + " of " + classifier.length);
     }
 
     @Test
@@ -214,9 +234,10 @@ class CompressionTest {
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:x", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("magic", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("int8-static+int8-dynamic", 6));
-        assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:3+ffn-pruning:50", 6));
-        assertThrows(IllegalArgumentException.class, () -> Compression.parse("ffn-pruning:100", 6));
-        assertEquals("ffn-pruning:50+int8-static", Compression.canonical(Compression.parse("ffn-pruning:50+int8-static", 6)));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:3+structured-pruning:50", 6));
+        assertThrows(IllegalArgumentException.class, () -> Compression.parse("structured-pruning:100", 6));
+        assertEquals("structured-pruning:50+int8-static",
+                Compression.canonical(Compression.parse("structured-pruning:50+int8-static", 6)));
     }
 
     @Test
