@@ -19,14 +19,31 @@ final class LoadedVariant {
     final List<String> labels;
     final long bytes;
     private final ClassifierRunner runner;
+    /** Requests running or waiting on this variant's session; bounded to refuse floods early. */
+    private final java.util.concurrent.Semaphore queue;
     private final AtomicInteger holders = new AtomicInteger(1);
     private volatile boolean evicted;
 
-    LoadedVariant(String variantId, List<String> labels, long bytes, ClassifierRunner runner) {
+    LoadedVariant(String variantId, List<String> labels, long bytes, ClassifierRunner runner, int maxQueued) {
         this.variantId = variantId;
         this.labels = labels;
         this.bytes = bytes;
         this.runner = runner;
+        this.queue = new java.util.concurrent.Semaphore(maxQueued);
+    }
+
+    /** A place among the requests running or waiting on this variant; false when it is full. */
+    boolean enterQueue() {
+        return queue.tryAcquire();
+    }
+
+    void leaveQueue() {
+        queue.release();
+    }
+
+    /** Requests running or waiting on this variant now. */
+    int queued(int maxQueued) {
+        return maxQueued - queue.availablePermits();
     }
 
     /** Takes a hold for one request; false when it is already being closed. */

@@ -52,7 +52,11 @@ public class PredictionService {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    RateLimiter rateLimiter;
+
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
+        rateLimiter.acquire(tenantId);
         validate(request);
         ModelService.ServingInfo serving = models.serving(tenantId, modelId, request.variant());
         int classes = serving.labels().size();
@@ -68,7 +72,17 @@ public class PredictionService {
         LoadedVariant variant = cache.acquire(source);
         LoadedVariant.Output output;
         try {
-            output = variant.run(request.inputs());
+            if (!variant.enterQueue()) {
+                registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
+                throw new ProblemException(ProblemType.UNAVAILABLE, "This model has " + config.inference()
+                        .maxQueuedPerVariant() + " requests running or waiting; retry shortly.", List.of(), Map.of(),
+                        Map.of("Retry-After", "1"));
+            }
+            try {
+                output = variant.run(request.inputs());
+            } finally {
+                variant.leaveQueue();
+            }
         } finally {
             variant.release();
             sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));

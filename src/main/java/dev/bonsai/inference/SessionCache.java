@@ -54,6 +54,8 @@ public class SessionCache {
         misses = registry.counter("bonsai.inference.cache.requests", "result", "miss");
         evictions = registry.counter("bonsai.inference.cache.evictions");
         Gauge.builder("bonsai.inference.cache.resident.bytes", this, cache -> cache.residentBytes()).register(registry);
+        Gauge.builder("bonsai.inference.queue.depth", this, cache -> cache.queueDepth())
+                .description("Prediction requests running or waiting on loaded variants").register(registry);
     }
 
     /** A held variant; the caller must {@link LoadedVariant#release()} it. */
@@ -132,7 +134,14 @@ public class SessionCache {
             throw new UncheckedIOException("could not read the tokenizer of variant " + source.variantId(), e);
         }
         return new LoadedVariant(source.variantId(), source.labels(), source.bytes(), ClassifierRunner.open(graph,
-                tokenizer, source.maxSequenceLength(), config.engine().intraOpThreads()));
+                tokenizer, source.maxSequenceLength(), config.engine().intraOpThreads()),
+                config.inference().maxQueuedPerVariant());
+    }
+
+    /** Requests running or waiting on all loaded variants. */
+    synchronized long queueDepth() {
+        int max = config.inference().maxQueuedPerVariant();
+        return entries.values().stream().mapToLong(variant -> variant.queued(max)).sum();
     }
 
     @PreDestroy

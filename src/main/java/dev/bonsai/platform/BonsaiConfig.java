@@ -39,6 +39,21 @@ public interface BonsaiConfig {
         /** Longest text in a prediction request, in characters. */
         @WithDefault("32768")
         int maxInputLength();
+
+        /** Sustained prediction requests per second per tenant, unless the tenant has its own limit. */
+        @WithDefault("50")
+        double requestsPerSecond();
+
+        /** Prediction requests a tenant may make at once beyond the sustained rate. */
+        @WithDefault("100")
+        int burst();
+
+        /**
+         * Prediction requests one variant's session runs or holds waiting at once; more are refused
+         * with 503 and Retry-After so a flood cannot queue without bound.
+         */
+        @WithDefault("64")
+        int maxQueuedPerVariant();
     }
 
     interface Jobs {

@@ -23,4 +23,12 @@ public class TenantEntity extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+
+    /** Sustained prediction requests per second allowed; null: the service default. */
+    @Column(name = "predictions_per_second")
+    public Double predictionsPerSecond;
+
+    /** Prediction requests allowed in a burst; null: the service default. */
+    @Column(name = "prediction_burst")
+    public Integer predictionBurst;
 }

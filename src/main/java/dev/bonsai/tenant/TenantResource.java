@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Produces;
@@ -46,6 +47,20 @@ public class TenantResource {
     @Operation(operationId = "listTenants", summary = "List tenants, newest first")
     public Page<TenantService.Tenant> list(@RestQuery Integer limit, @RestQuery String after) {
         return tenants.list(limit, after);
+    }
+
+    /** The body of {@code PATCH /v1/tenants/{id}}. */
+    public record UpdateTenantRequest(
+            @Schema(description = "The tenant's own prediction rate limit; null returns it to the service default")
+            @Valid TenantService.RateLimit predictionRateLimit) {
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "updateTenant", summary = "Change a tenant's settings (its prediction rate limit)")
+    public TenantService.Tenant update(@RestPath String id, @NotNull @Valid UpdateTenantRequest request) {
+        return tenants.setPredictionRateLimit(id, request.predictionRateLimit());
     }
 
     @GET

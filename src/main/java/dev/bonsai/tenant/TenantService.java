@@ -13,12 +13,29 @@ import java.time.OffsetDateTime;
 @Transactional
 public class TenantService {
 
-    public record Tenant(String id, String name, OffsetDateTime createdAt) {
+    /** {@code predictionRateLimit} is the tenant's own limit, null when it has the service default. */
+    public record Tenant(String id, String name, OffsetDateTime createdAt, RateLimit predictionRateLimit) {
 
         static Tenant of(TenantEntity entity) {
-            return new Tenant(entity.id, entity.name, entity.createdAt);
+            return new Tenant(entity.id, entity.name, entity.createdAt, entity.predictionsPerSecond == null ? null
+                    : new RateLimit(entity.predictionsPerSecond, entity.predictionBurst));
         }
     }
+
+    /** A token bucket: {@code burst} requests at once, refilled at {@code requestsPerSecond}. */
+    public record RateLimit(
+            @jakarta.validation.constraints.NotNull @jakarta.validation.constraints.DecimalMin("0.01")
+            @jakarta.validation.constraints.DecimalMax("100000") Double requestsPerSecond,
+            @jakarta.validation.constraints.NotNull @jakarta.validation.constraints.Min(1)
+            @jakarta.validation.constraints.Max(100000) Integer burst) {
+    }
+
+    /** Fired when a tenant's limits change, so that caches of them can drop it. */
+    public record LimitsChanged(String tenantId) {
+    }
+
+    @Inject
+    jakarta.enterprise.event.Event<LimitsChanged> limitsChanged;
 
     /** A new tenant with its first API key, whose secret is shown only in this answer. */
     public record CreatedTenant(String id, String name, OffsetDateTime createdAt, ApiKeyService.CreatedApiKey apiKey) {
@@ -43,6 +60,22 @@ public class TenantService {
         long below = Cursor.decode(after);
         var rows = TenantEntity.<TenantEntity>find("seq < ?1 order by seq desc", below).page(0, pageSize + 1).list();
         return Cursor.page(rows, pageSize, row -> row.seq, Tenant::of);
+    }
+
+    /** Sets the tenant's own prediction rate limit, or back to the service default with null. */
+    public Tenant setPredictionRateLimit(String id, RateLimit limit) {
+        TenantEntity tenant = TenantEntity.<TenantEntity>findByIdOptional(id)
+                .orElseThrow(() -> ProblemException.notFound("tenant", id));
+        tenant.predictionsPerSecond = limit == null ? null : limit.requestsPerSecond();
+        tenant.predictionBurst = limit == null ? null : limit.burst();
+        limitsChanged.fire(new LimitsChanged(id));
+        return Tenant.of(tenant);
+    }
+
+    /** The tenant's own prediction rate limit, if it has one. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public java.util.Optional<RateLimit> predictionRateLimit(String id) {
+        return TenantEntity.<TenantEntity>findByIdOptional(id).map(Tenant::of).map(Tenant::predictionRateLimit);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

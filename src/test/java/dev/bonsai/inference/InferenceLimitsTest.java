@@ -1,0 +1,119 @@
+package dev.bonsai.inference;
+
+import static dev.bonsai.support.Api.as;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bonsai.support.Api;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class InferenceLimitsTest {
+
+    private static String trainedModel(String key) throws InterruptedException {
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(8));
+        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
+                "dataset", dataset, "method", "head")).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonPath job = as(key).get("/v1/fine-tuning/jobs/" + jobId).then().extract().jsonPath();
+            if (job.getString("status").equals("succeeded")) {
+                return job.getString("modelId");
+            }
+            assertFalse(List.of("failed", "cancelled").contains(job.getString("status")), job.prettify());
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no model in time");
+    }
+
+
+    @Test
+    void aTenantOverItsRateLimitGets429WhileAnotherIsServed() throws Exception {
+        JsonPath created = Api.asAdmin().contentType(ContentType.JSON).body(Map.of("name", "flooder"))
+                .post("/v1/tenants").then().statusCode(201).extract().jsonPath();
+        String flooder = created.getString("apiKey.secret");
+        String tenantId = created.getString("id");
+        String other = Api.newTenant();
+        String flooderModel = trainedModel(flooder);
+        String otherModel = trainedModel(other);
+        Api.asAdmin().contentType(ContentType.JSON).body(Map.of("predictionRateLimit", Map.of("requestsPerSecond", 0.2,
+                "burst", 3))).patch("/v1/tenants/" + tenantId).then().statusCode(200)
+                .body("predictionRateLimit.burst", equalTo(3));
+        Map<String, Object> body = Map.of("inputs", List.of("A sunny day with wind."));
+        for (int i = 0; i < 3; i++) {
+            as(flooder).contentType(ContentType.JSON).body(body).post("/v1/models/" + flooderModel + "/predictions").then()
+                    .statusCode(200);
+        }
+        Response limited = as(flooder).contentType(ContentType.JSON).body(body)
+                .post("/v1/models/" + flooderModel + "/predictions");
+        limited.then().statusCode(429).contentType("application/problem+json").body("code", equalTo("rate_limited"))
+                .header("Retry-After", notNullValue());
+        assertTrue(Integer.parseInt(limited.getHeader("Retry-After")) >= 1);
+        as(other).contentType(ContentType.JSON).body(body).post("/v1/models/" + otherModel + "/predictions").then()
+                .statusCode(200);
+
+        // Limits are checked, need the admin key, and go back to the default with null.
+        Api.asAdmin().contentType(ContentType.JSON).body(Map.of("predictionRateLimit", Map.of("requestsPerSecond", 1,
+                "burst", 0))).patch("/v1/tenants/" + tenantId).then().statusCode(422)
+                .body("errors.pointer", hasItem("/predictionRateLimit/burst"));
+        as(flooder).contentType(ContentType.JSON).body(Map.of("predictionRateLimit", Map.of("requestsPerSecond", 100,
+                "burst", 100))).patch("/v1/tenants/" + tenantId).then().statusCode(403);
+        Api.asAdmin().contentType(ContentType.JSON).body("{\"predictionRateLimit\": null}").patch("/v1/tenants/" + tenantId)
+                .then().statusCode(200).body("predictionRateLimit", equalTo(null));
+        as(flooder).contentType(ContentType.JSON).body(body).post("/v1/models/" + flooderModel + "/predictions").then()
+                .statusCode(200);
+    }
+
+    @Test
+    void aFloodOfRequestsOnOneModelIsRefusedWith503BeyondItsQueue() throws Exception {
+        String key = Api.newTenant();
+        String modelId = trainedModel(key);
+        List<String> inputs = Collections.nCopies(256, "The storm story number 12, about the weather and the long,"
+                + " windy, rainy night that followed it across the whole valley.");
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Callable<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
+                        .post("/v1/models/" + modelId + "/predictions"));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<Response> future : pool.invokeAll(calls)) {
+                Response response = future.get();
+                if (response.statusCode() == 503) {
+                    refused++;
+                    assertEquals("1", response.getHeader("Retry-After"));
+                    assertEquals("unavailable", response.jsonPath().getString("code"));
+                } else {
+                    assertEquals(200, response.statusCode(), response.asString());
+                    ok++;
+                }
+            }
+            assertTrue(refused > 0, "some of 16 concurrent requests are refused beyond a queue of 4");
+            assertTrue(ok >= 4, ok + " served");
+        } finally {
+            pool.shutdownNow();
+        }
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("bonsai_predictions_rejected_total{reason=\"overloaded\"}"), "rejections are counted");
+        assertTrue(metrics.contains("bonsai_inference_queue_depth"));
+    }
+}
