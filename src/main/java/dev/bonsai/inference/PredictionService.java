@@ -2,6 +2,7 @@ package dev.bonsai.inference;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.model.ModelDeleted;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
@@ -55,6 +56,9 @@ public class PredictionService {
     @Inject
     RateLimiter rateLimiter;
 
+    @Inject
+    SharedEncoders shared;
+
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
         rateLimiter.acquire(tenantId);
         validate(request);
@@ -69,22 +73,11 @@ public class PredictionService {
                 serving.bytes(), baseModel, ModelService.maxSequenceLength(serving.provenance(), baseModel), serving.labels(),
                 serving.tokenizerSha256());
         Timer.Sample sample = Timer.start(registry);
-        LoadedVariant variant = cache.acquire(source);
         LoadedVariant.Output output;
         try {
-            if (!variant.enterQueue()) {
-                registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
-                throw new ProblemException(ProblemType.UNAVAILABLE, "This model has " + config.inference()
-                        .maxQueuedPerVariant() + " requests running or waiting; retry shortly.", List.of(), Map.of(),
-                        Map.of("Retry-After", "1"));
-            }
-            try {
-                output = variant.run(request.inputs());
-            } finally {
-                variant.leaveQueue();
-            }
+            output = sharesTheBaseEncoder(serving) ? viaSharedEncoder(serving, source, request.inputs())
+                    : viaOwnSession(source, request.inputs());
         } finally {
-            variant.release();
             sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));
         }
         registry.summary("bonsai.predictions.batch.size").record(request.inputs().size());
@@ -105,6 +98,43 @@ public class PredictionService {
 
     void modelDeleted(@Observes ModelDeleted event) {
         event.variantIds().forEach(cache::invalidate);
+        event.variantIds().forEach(shared::forget);
+    }
+
+    /**
+     * A head-method model's original variant is the unchanged base encoder plus its head, so it is
+     * served by the shared encoder; every other variant has weights of its own.
+     */
+    private static boolean sharesTheBaseEncoder(ModelService.ServingInfo serving) {
+        return serving.provenance() != null && "head".equals(serving.provenance().get("bonsai.method"))
+                && serving.provenance().get("recipe") == null && serving.tokenizerSha256() == null;
+    }
+
+    private LoadedVariant.Output viaSharedEncoder(ModelService.ServingInfo serving, SessionCache.VariantSource source,
+            List<String> inputs) {
+        SoftmaxHead head = shared.head(serving.variantId(), serving.sha256());
+        SharedEncoders.Embedded embedded = shared.embed(source.baseModel(), source.maxSequenceLength(), inputs);
+        return new LoadedVariant.Output(head.probabilities(embedded.embeddings()), embedded.embeddings(),
+                embedded.tokens());
+    }
+
+    private LoadedVariant.Output viaOwnSession(SessionCache.VariantSource source, List<String> inputs) {
+        LoadedVariant variant = cache.acquire(source);
+        try {
+            if (!variant.enterQueue()) {
+                registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
+                throw new ProblemException(ProblemType.UNAVAILABLE, "This model has " + config.inference()
+                        .maxQueuedPerVariant() + " requests running or waiting; retry shortly.", List.of(), Map.of(),
+                        Map.of("Retry-After", "1"));
+            }
+            try {
+                return variant.run(inputs);
+            } finally {
+                variant.leaveQueue();
+            }
+        } finally {
+            variant.release();
+        }
     }
 
     private void validate(PredictRequest request) {

@@ -54,6 +54,21 @@ public interface BonsaiConfig {
          */
         @WithDefault("64")
         int maxQueuedPerVariant();
+
+        /**
+         * Prediction requests waiting for the shared encoder of one base model (head-method models
+         * of every tenant); more are refused with 503 and Retry-After.
+         */
+        @WithDefault("256")
+        int maxQueuedPerEncoder();
+
+        /** Rows the shared encoder runs at once for head-method models (dynamic batching). */
+        @WithDefault("32")
+        int maxBatchSize();
+
+        /** How long a batch of the shared encoder waits for more requests after its first. */
+        @WithDefault("PT0.005S")
+        java.time.Duration maxWait();
     }
 
     interface Jobs {

@@ -82,15 +82,15 @@ class InferenceLimitsTest {
     }
 
     @Test
-    void aFloodOfRequestsOnOneModelIsRefusedWith503BeyondItsQueue() throws Exception {
+    void aFloodOfRequestsIsRefusedWith503BeyondTheEncodersQueue() throws Exception {
         String key = Api.newTenant();
         String modelId = trainedModel(key);
         List<String> inputs = Collections.nCopies(256, "The storm story number 12, about the weather and the long,"
                 + " windy, rainy night that followed it across the whole valley.");
-        ExecutorService pool = Executors.newFixedThreadPool(16);
+        ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
             List<Callable<Response>> calls = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < 20; i++) {
                 calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
                         .post("/v1/models/" + modelId + "/predictions"));
             }
@@ -107,13 +107,13 @@ class InferenceLimitsTest {
                     ok++;
                 }
             }
-            assertTrue(refused > 0, "some of 16 concurrent requests are refused beyond a queue of 4");
+            assertTrue(refused > 0, "some of 20 concurrent requests are refused beyond the shared encoder's queue of 12");
             assertTrue(ok >= 4, ok + " served");
         } finally {
             pool.shutdownNow();
         }
         String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("bonsai_predictions_rejected_total{reason=\"overloaded\"}"), "rejections are counted");
-        assertTrue(metrics.contains("bonsai_inference_queue_depth"));
+        assertTrue(metrics.contains("bonsai_inference_shared_queue_depth"));
     }
 }

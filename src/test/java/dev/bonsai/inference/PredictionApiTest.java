@@ -129,16 +129,15 @@ class PredictionApiTest {
     void evictionClosesSessionsOnceNoRequestHoldsThem() throws Exception {
         String key = Api.newTenant();
         String modelId = trainedModel(key);
-        as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("warm it up"))).post("/v1/models/" + modelId
-                + "/predictions").then().statusCode(200);
         String variantId = as(key).get("/v1/models/" + modelId).then().extract().path("variants[0].id");
-        assertTrue(cache.contains(variantId), "the session is cached after use");
         Map<String, Object> variant = as(key).get("/v1/models/" + modelId + "/variants/" + variantId).then()
                 .extract().jsonPath().getMap("");
         List<String> labels = as(key).get("/v1/models/" + modelId).then().extract().path("labels");
         SessionCache.VariantSource source = new SessionCache.VariantSource(variantId, (String) variant.get("sha256"),
                 ((Number) variant.get("bytes")).longValue(), BaseModel.ALL_MINILM_L6_V2, 256, labels, null);
 
+        cache.acquire(source).release();
+        assertTrue(cache.contains(variantId), "the session is cached after use");
         LoadedVariant held = cache.acquire(source);
         cache.trim(0, null);
         assertFalse(cache.contains(variantId), "evicted over budget");
@@ -147,8 +146,58 @@ class PredictionApiTest {
         held.release();
         assertTrue(held.isClosed(), "closed once the last holder released it");
 
-        as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("loads again"))).post("/v1/models/" + modelId
-                + "/predictions").then().statusCode(200);
-        assertTrue(cache.contains(variantId));
+        cache.acquire(source).release();
+        assertTrue(cache.contains(variantId), "loads again");
+    }
+
+    @Test
+    void headModelsOfDifferentTenantsShareOneEncoderAndKeepTheirOwnRows() throws Exception {
+        int models = 3;
+        List<String> keys = new ArrayList<>();
+        List<String> modelIds = new ArrayList<>();
+        for (int m = 0; m < models; m++) {
+            keys.add(Api.newTenant());
+            modelIds.add(trainedModel(keys.get(m)));
+        }
+        // Each request has its own texts; answered alone first, then all at once.
+        List<List<String>> texts = new ArrayList<>();
+        List<JsonPath> alone = new ArrayList<>();
+        for (int r = 0; r < 12; r++) {
+            List<String> mine = List.of("Request " + r + ": the match ended with a late goal.",
+                    "Request " + r + ": rain and " + "wind ".repeat(r + 1) + "tonight.");
+            texts.add(mine);
+            alone.add(as(keys.get(r % models)).contentType(ContentType.JSON).body(Map.of("inputs", mine))
+                    .post("/v1/models/" + modelIds.get(r % models) + "/predictions").then().statusCode(200)
+                    .extract().jsonPath());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            List<java.util.concurrent.Callable<JsonPath>> calls = new ArrayList<>();
+            for (int r = 0; r < 12; r++) {
+                int request = r;
+                calls.add(() -> as(keys.get(request % models)).contentType(ContentType.JSON)
+                        .body(Map.of("inputs", texts.get(request))).post("/v1/models/" + modelIds.get(request % models)
+                                + "/predictions").then().statusCode(200).extract().jsonPath());
+            }
+            List<java.util.concurrent.Future<JsonPath>> together = pool.invokeAll(calls);
+            for (int r = 0; r < 12; r++) {
+                JsonPath answer = together.get(r).get();
+                assertEquals(modelIds.get(r % models), answer.getString("model"));
+                assertEquals(alone.get(r).getInt("usage.tokens"), answer.getInt("usage.tokens"), "request " + r);
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(alone.get(r).getString("data[" + i + "].label"), answer.getString("data[" + i + "].label"));
+                    assertEquals(alone.get(r).getDouble("data[" + i + "].score"), answer.getDouble("data[" + i + "].score"),
+                            1e-5, "request " + r + ", text " + i);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher max = java.util.regex.Pattern.compile(
+                "bonsai_inference_shared_batch_requests_max\\{model=\"all-minilm-l6-v2\"\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(max.find(), "batch metrics are exported");
+        assertTrue(Double.parseDouble(max.group(1)) > 1, "concurrent requests were batched together: " + max.group(1));
+        assertFalse(modelIds.stream().anyMatch(id -> cache.contains(id)), "no session of their own");
     }
 }
