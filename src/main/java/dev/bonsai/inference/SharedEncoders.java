@@ -35,9 +35,10 @@ import org.jboss.logging.Logger;
  * Serves models trained with the {@code head} method through one encoder session per base model
  * and length, shared by every tenant: their graphs differ only in the head, so the encoder runs
  * once for the rows of many requests and each request's own head is applied to its rows.
- * Concurrent requests are batched dynamically: a batch closes at {@code maxBatchSize} rows or
- * {@code maxWait} after its first request. Each encoder's queue is bounded; a full queue answers
- * 503 with Retry-After.
+ * Concurrent requests are batched dynamically: a batch takes what is queued and, when requests
+ * are arriving within {@code maxWait} of each other, waits up to {@code maxWait} for more, closing
+ * at {@code maxBatchSize} rows; a lone request is not delayed. Each encoder's queue is bounded; a
+ * full queue answers 503 with Retry-After.
  */
 @ApplicationScoped
 public class SharedEncoders {
@@ -87,7 +88,7 @@ public class SharedEncoders {
     /** Pooled, normalised embeddings of {@code texts} from the shared encoder, batched with other requests. */
     Embedded embed(BaseModel model, int maxLength, List<String> texts) {
         Batcher batcher = batchers.computeIfAbsent(model.id() + "/" + maxLength, key -> new Batcher(model, maxLength));
-        Job job = new Job(texts, new CompletableFuture<>());
+        Job job = new Job(texts, new CompletableFuture<>(), System.nanoTime());
         if (!batcher.queue.offer(job)) {
             registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
             throw new ProblemException(ProblemType.UNAVAILABLE, "The shared " + model.id() + " encoder has "
@@ -112,7 +113,7 @@ public class SharedEncoders {
         batchers.values().forEach(Batcher::stop);
     }
 
-    private record Job(List<String> texts, CompletableFuture<Embedded> result) {
+    private record Job(List<String> texts, CompletableFuture<Embedded> result, long arrivedAt) {
     }
 
     /** One shared encoder session, its bounded queue and the thread that batches it. */
@@ -123,6 +124,7 @@ public class SharedEncoders {
         private final DistributionSummary rows;
         private final DistributionSummary requests;
         private volatile boolean running = true;
+        private long lastArrival = Long.MIN_VALUE / 2;
 
         Batcher(BaseModel model, int maxLength) {
             encoder = Encoder.open(model, new Encoder.Options(config.engine().intraOpThreads(),
@@ -149,13 +151,18 @@ public class SharedEncoders {
                     }
                     batch.add(first);
                     int count = first.texts().size();
-                    long deadline = System.nanoTime() + maxWait;
+                    // Wait for more only when requests are arriving close together; a lone request
+                    // runs at once, with whatever is already queued.
+                    boolean busy = first.arrivedAt() - lastArrival < maxWait;
+                    lastArrival = first.arrivedAt();
+                    long deadline = busy ? System.nanoTime() + maxWait : 0;
                     while (count < maxRows) {
                         long left = deadline - System.nanoTime();
                         Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                         if (next == null) {
                             break;
                         }
+                        lastArrival = next.arrivedAt();
                         batch.add(next);
                         count += next.texts().size();
                     }

@@ -1,0 +1,194 @@
+// Serving benchmark against a running Bonsai server (benchmarks/serving.sh starts one).
+//
+//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID [MODELS]
+//
+// (a) raw: the downloaded model graph run in this process with ONNX Runtime, one thread, batch 32
+//     (throughput) and batch 1 (latency): the limit of this host;
+// (b) HTTP: one text per request at concurrency 1, 8 and 32, on the same texts;
+// (c) MODELS head-method models of as many tenants served together with mixed traffic: the
+//     server's resident memory and throughput, against one model.
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bonsai.dataset.LabelledTextFile;
+import dev.bonsai.engine.ClassifierRunner;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+public class Serving {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    static String base;
+
+    public static void main(String[] args) throws Exception {
+        base = args[0];
+        String adminKey = args[1];
+        List<String> texts = LabelledTextFile.read(Path.of(args[2])).stream().map(LabelledTextFile.LabelledText::text)
+                .limit(2000).toList();
+        long serverPid = Long.parseLong(args[3]);
+        int models = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        String csv = "text,label\n" + String.join("\n", List.of(
+                "\"the match ended with a late goal\",sports", "\"the team won the cup final\",sports",
+                "\"the striker scored twice\",sports", "\"heavy rain is expected tonight\",weather",
+                "\"a sunny and warm afternoon\",weather", "\"storm winds reach the coast\",weather",
+                "\"bake the bread for forty minutes\",cooking", "\"add salt and stir the soup\",cooking",
+                "\"the oven must be very hot\",cooking")) + "\n";
+        csv = csv + csv.substring("text,label\n".length()).replace("\",", " today\",");
+
+        String[] first = tenantWithModel(adminKey, csv, "serving-0");
+        String key = first[0];
+        String model = first[1];
+        byte[] graph = get(key, "/v1/models/" + model + "/variants/" + first[2] + "/content").body();
+        byte[] tokenizer = Files.readAllBytes(Path.of(args.length > 5 ? args[5] : "target/benchmark-tokenizer.json"));
+
+        // (a) raw
+        int batches = 40;
+        double rawThroughput;
+        double rawP50;
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, 256, 1)) {
+            for (int i = 0; i < 5; i++) {
+                runner.run(texts.subList(i * 32, i * 32 + 32));
+            }
+            long start = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                runner.run(texts.subList((b * 32) % (texts.size() - 32), (b * 32) % (texts.size() - 32) + 32));
+            }
+            rawThroughput = batches * 32 / ((System.nanoTime() - start) / 1e9);
+            double[] single = new double[300];
+            for (int i = 0; i < single.length; i++) {
+                long t = System.nanoTime();
+                runner.run(List.of(texts.get(i)));
+                single[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(single);
+            rawP50 = single[single.length / 2];
+        }
+        System.out.printf("(a) raw ONNX Runtime, one thread: %.1f texts/s at batch 32; batch 1 p50 %.2f ms%n",
+                rawThroughput, rawP50);
+
+        // (b) HTTP, one text per request
+        for (int concurrency : new int[] {1, 8, 32}) {
+            Result result = load(List.of(new String[] {key, model}), texts, concurrency, concurrency == 1 ? 600 : 2400);
+            System.out.printf("(b) HTTP, concurrency %d: %.1f texts/s (%.2f of raw), p50 %.2f ms, p99 %.2f ms, %d errors%n",
+                    concurrency, result.throughput, result.throughput / rawThroughput, result.p50, result.p99,
+                    result.errors);
+        }
+
+        // (c) many tenants' head-method models
+        long rssOne = rss(serverPid);
+        Result one = load(List.of(new String[] {key, model}), texts, 32, 2400);
+        List<String[]> targets = new ArrayList<>();
+        targets.add(new String[] {key, model});
+        long setup = System.nanoTime();
+        for (int m = 1; m < models; m++) {
+            String[] created = tenantWithModel(adminKey, csv, "serving-" + m);
+            targets.add(new String[] {created[0], created[1]});
+            if (m % 100 == 0) {
+                System.out.printf("    %d models created (%.0f s)%n", m, (System.nanoTime() - setup) / 1e9);
+            }
+        }
+        // Every model answers once, then mixed traffic over all of them.
+        load(targets, texts, 32, targets.size());
+        Result many = load(targets, texts, 32, 2400);
+        long rssMany = rss(serverPid);
+        System.out.printf("(c) one model: %.1f texts/s, server RSS %d MB; %d models of %d tenants: %.1f texts/s (%.2f×),"
+                + " RSS %d MB (%.2f×)%n", one.throughput, rssOne >> 20, targets.size(), targets.size(), many.throughput,
+                many.throughput / one.throughput, rssMany >> 20, (double) rssMany / rssOne);
+    }
+
+    record Result(double throughput, double p50, double p99, int errors) {
+    }
+
+    /** {@code requests} one-text requests spread over {@code targets} (key, model) by {@code concurrency} clients. */
+    static Result load(List<String[]> targets, List<String> texts, int concurrency, int requests) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        double[] latencies = new double[requests];
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        long start = System.nanoTime();
+        List<Future<?>> clients = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+            clients.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < requests) {
+                    String[] target = targets.get(i % targets.size());
+                    String body = JSON.writeValueAsString(Map.of("inputs", List.of(texts.get(i % texts.size()))));
+                    long t = System.nanoTime();
+                    HttpResponse<byte[]> response = post(target[0], "/v1/models/" + target[1] + "/predictions", body);
+                    latencies[i] = (System.nanoTime() - t) / 1e6;
+                    if (response.statusCode() != 200) {
+                        errors.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> client : clients) {
+            client.get();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        Arrays.sort(latencies);
+        return new Result(requests / seconds, latencies[requests / 2], latencies[(int) Math.ceil(requests * 0.99) - 1],
+                errors.get());
+    }
+
+    /** Creates a tenant, uploads the dataset, trains a head model and waits: {key, model, variant}. */
+    static String[] tenantWithModel(String adminKey, String csv, String name) throws Exception {
+        JsonNode tenant = JSON.readTree(post(adminKey, "/v1/tenants", "{\"name\":\"" + name + "\"}").body());
+        String key = tenant.path("apiKey").path("secret").asText();
+        HttpResponse<byte[]> upload = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/datasets?name=" + name))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString(csv)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        String dataset = JSON.readTree(upload.body()).path("id").asText();
+        String job = JSON.readTree(post(key, "/v1/fine-tuning/jobs", "{\"baseModel\":\"all-minilm-l6-v2\",\"dataset\":\""
+                + dataset + "\",\"method\":\"head\"}").body()).path("id").asText();
+        while (true) {
+            JsonNode status = JSON.readTree(get(key, "/v1/fine-tuning/jobs/" + job).body());
+            if (status.path("status").asText().equals("succeeded")) {
+                String model = status.path("modelId").asText();
+                String variant = JSON.readTree(get(key, "/v1/models/" + model).body()).path("variants").get(0).path("id")
+                        .asText();
+                return new String[] {key, model, variant};
+            }
+            if (status.path("status").asText().matches("failed|cancelled")) {
+                throw new IllegalStateException("job " + job + ": " + status);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static HttpResponse<byte[]> post(String key, String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static HttpResponse<byte[]> get(String key, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key).GET()
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static long rss(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+}
