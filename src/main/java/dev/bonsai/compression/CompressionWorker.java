@@ -290,8 +290,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         }
         result.put("paretoFrontier", frontier);
         result.put("variants", matrix);
-        lifecycle.succeed(CompressionJobEntity.class, job.id, result, row -> { });
-        events.message(job.id, "info", outcome.explanation());
+        lifecycle.succeed(CompressionJobEntity.class, job.id, result, outcome.explanation(), row -> { });
     }
 
     private static VariantSelection.Candidate candidate(String id, String recipe, String precision,

@@ -282,8 +282,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
                 model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
                 new LinkedHashMap<>(provenance)));
-        lifecycle.succeed(FineTuneJobEntity.class, job.id, metrics, row -> row.modelId = modelId);
-        events.message(job.id, "info", "Model " + modelId + " is ready.");
+        lifecycle.succeed(FineTuneJobEntity.class, job.id, metrics, "Model " + modelId + " is ready.",
+                row -> row.modelId = modelId);
     }
 
     private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, TrainingData.Rows rows,

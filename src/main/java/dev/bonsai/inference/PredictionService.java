@@ -3,6 +3,7 @@ package dev.bonsai.inference;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.model.ModelCreated;
 import dev.bonsai.model.ModelDeleted;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
@@ -69,9 +70,7 @@ public class PredictionService {
             throw ProblemException.invalidField("/topK", "topK must be at most " + classes + ", the model's number of labels.");
         }
         BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
-        SessionCache.VariantSource source = new SessionCache.VariantSource(serving.variantId(), serving.sha256(),
-                serving.bytes(), baseModel, ModelService.maxSequenceLength(serving.provenance(), baseModel), serving.labels(),
-                serving.tokenizerSha256());
+        SessionCache.VariantSource source = source(serving, baseModel);
         Timer.Sample sample = Timer.start(registry);
         LoadedVariant.Output output;
         try {
@@ -96,9 +95,34 @@ public class PredictionService {
         return new Predictions(data, serving.modelId(), serving.variantId(), new Usage(request.inputs().size(), output.tokens()));
     }
 
+    /** Loads a new model's session, or its head and the shared encoder, before its first request. */
+    void modelCreated(@jakarta.enterprise.event.ObservesAsync ModelCreated event) {
+        if (!config.inference().warmOnCreate()) {
+            return;
+        }
+        try {
+            ModelService.ServingInfo serving = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                    .call(() -> models.serving(event.tenantId(), event.modelId(), "original"));
+            BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
+            SessionCache.VariantSource source = source(serving, baseModel);
+            if (sharesTheBaseEncoder(serving)) {
+                viaSharedEncoder(serving, source, List.of("warm-up"));
+            } else {
+                cache.acquire(source).release();
+            }
+        } catch (RuntimeException e) {
+            // a model deleted at once, or a busy encoder: the first request loads it instead
+        }
+    }
+
     void modelDeleted(@Observes ModelDeleted event) {
         event.variantIds().forEach(cache::invalidate);
         event.variantIds().forEach(shared::forget);
+    }
+
+    private static SessionCache.VariantSource source(ModelService.ServingInfo serving, BaseModel baseModel) {
+        return new SessionCache.VariantSource(serving.variantId(), serving.sha256(), serving.bytes(), baseModel,
+                ModelService.maxSequenceLength(serving.provenance(), baseModel), serving.labels(), serving.tokenizerSha256());
     }
 
     /**

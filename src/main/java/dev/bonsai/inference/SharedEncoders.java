@@ -81,6 +81,10 @@ public class SharedEncoders {
         return head;
     }
 
+    boolean hasHead(String variantId) {
+        return heads.containsKey(variantId);
+    }
+
     void forget(String variantId) {
         heads.remove(variantId);
     }

@@ -76,13 +76,21 @@ public class JobLifecycle {
         });
     }
 
-    public <E extends JobEntity> void succeed(Class<E> type, String jobId, Map<String, Object> result, Consumer<E> also) {
+    /**
+     * Ends the job as succeeded, with {@code message} as its last event: events are written before
+     * the status, so a live stream, which stops once the job has ended and no events are left,
+     * always delivers it.
+     */
+    public <E extends JobEntity> void succeed(Class<E> type, String jobId, Map<String, Object> result, String message,
+            Consumer<E> also) {
+        events.message(jobId, "info", message);
         end(type, jobId, "succeeded", result, null, also);
     }
 
+    /** Ends the job as cancelled; {@code message} is its last event (written first, so streams see it). */
     public void cancelled(Class<? extends JobEntity> type, String jobId, String message) {
-        end(type, jobId, "cancelled", null, null, job -> { });
         events.message(jobId, "info", message);
+        end(type, jobId, "cancelled", null, null, job -> { });
     }
 
     public void fail(Class<? extends JobEntity> type, String jobId, String code, String message, String param) {
@@ -92,8 +100,8 @@ public class JobLifecycle {
         if (param != null) {
             error.put("param", param);
         }
-        end(type, jobId, "failed", null, error, job -> { });
         events.message(jobId, "error", "Job failed: " + message);
+        end(type, jobId, "failed", null, error, job -> { });
     }
 
     public boolean finished(Class<? extends JobEntity> type, String jobId) {

@@ -68,8 +68,17 @@ public class ModelService {
                 chosen.provenance, chosen.tokenizerSha256);
     }
 
-    @Transactional
+    @Inject
+    jakarta.enterprise.event.Event<ModelCreated> created;
+
+    /** Registers a finished job's model and its original variant, then announces it. */
     public String create(NewModel request) {
+        String modelId = QuarkusTransaction.requiringNew().call(() -> insert(request));
+        created.fireAsync(new ModelCreated(request.tenantId(), modelId));
+        return modelId;
+    }
+
+    private String insert(NewModel request) {
         ModelEntity model = new ModelEntity();
         model.id = Ids.next("mdl");
         model.tenantId = request.tenantId();

@@ -62,6 +62,10 @@ public interface BonsaiConfig {
         @WithDefault("256")
         int maxQueuedPerEncoder();
 
+        /** Load a new model's session (or its head and shared encoder) as soon as it is created. */
+        @WithDefault("true")
+        boolean warmOnCreate();
+
         /** Rows the shared encoder runs at once for head-method models (dynamic batching). */
         @WithDefault("32")
         int maxBatchSize();

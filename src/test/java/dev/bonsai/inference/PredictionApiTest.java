@@ -34,6 +34,9 @@ class PredictionApiTest {
     @Inject
     SessionCache cache;
 
+    @Inject
+    SharedEncoders shared;
+
     private static String trainedModel(String key) throws InterruptedException {
         String dataset = Api.uploadCsv(key, Api.sampleCsv(20));
         String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
@@ -199,5 +202,17 @@ class PredictionApiTest {
         assertTrue(max.find(), "batch metrics are exported");
         assertTrue(Double.parseDouble(max.group(1)) > 1, "concurrent requests were batched together: " + max.group(1));
         assertFalse(modelIds.stream().anyMatch(id -> cache.contains(id)), "no session of their own");
+    }
+
+    @Test
+    void aNewModelIsWarmedUpBeforeItsFirstRequest() throws Exception {
+        String key = Api.newTenant();
+        String modelId = trainedModel(key);
+        String variantId = as(key).get("/v1/models/" + modelId).then().extract().path("variants[0].id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!shared.hasHead(variantId) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(shared.hasHead(variantId), "its head was loaded when the model was created");
     }
 }
