@@ -82,7 +82,7 @@ public class Serving {
 
         // (b) HTTP, one text per request
         for (int concurrency : new int[] {1, 8, 32}) {
-            Result result = load(List.of(new String[] {key, model}), texts, concurrency, concurrency == 1 ? 600 : 2400);
+            Result result = load(List.<String[]>of(new String[] {key, model}), texts, concurrency, concurrency == 1 ? 600 : 2400);
             System.out.printf("(b) HTTP, concurrency %d: %.1f texts/s (%.2f of raw), p50 %.2f ms, p99 %.2f ms, %d errors%n",
                     concurrency, result.throughput, result.throughput / rawThroughput, result.p50, result.p99,
                     result.errors);
@@ -90,7 +90,7 @@ public class Serving {
 
         // (c) many tenants' head-method models
         long rssOne = rss(serverPid);
-        Result one = load(List.of(new String[] {key, model}), texts, 32, 2400);
+        Result one = load(List.<String[]>of(new String[] {key, model}), texts, 32, 2400);
         List<String[]> targets = new ArrayList<>();
         targets.add(new String[] {key, model});
         long setup = System.nanoTime();
