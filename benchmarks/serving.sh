@@ -12,7 +12,7 @@ MODELS=${2:-1000}
 PORT=${PORT:-18081}
 KEY=benchmark-admin-key-0123456789
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; cp "$WORK/server.log" target/serving-server.log 2>/dev/null || true; rm -rf "$WORK"' EXIT
 [ -f target/quarkus-app/quarkus-run.jar ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
 ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/benchmark.classpath -Dcodegen.skip=true > /dev/null
 java benchmarks/PathingJar.java target/benchmark-classpath.jar "target/classes:$(cat target/benchmark.classpath)"
