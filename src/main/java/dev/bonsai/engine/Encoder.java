@@ -95,11 +95,26 @@ public final class Encoder implements AutoCloseable {
      * {@code options.batchSize()}.
      */
     public float[][] embed(List<String> texts) {
+        return embed(texts, null);
+    }
+
+    /** As {@link #embed(List)}; {@code tokens}, when given, receives each text's real-token count. */
+    public float[][] embed(List<String> texts, int[] tokens) {
         float[][] result = new float[texts.size()][];
         for (int start = 0; start < texts.size(); start += options.batchSize()) {
             List<String> batch = texts.subList(start, Math.min(texts.size(), start + options.batchSize()));
-            float[][] embeddings = embedBatch(batch);
+            Tokens batchTokens = tokenize(batch);
+            float[][] embeddings = Pooling.pool(run(batchTokens), batchTokens.attentionMask(), model.pooling());
             System.arraycopy(embeddings, 0, result, start, embeddings.length);
+            if (tokens != null) {
+                for (int i = 0; i < batch.size(); i++) {
+                    int count = 0;
+                    for (long value : batchTokens.attentionMask()[i]) {
+                        count += (int) value;
+                    }
+                    tokens[start + i] = count;
+                }
+            }
         }
         return result;
     }
@@ -120,12 +135,6 @@ public final class Encoder implements AutoCloseable {
             types[i] = encodings[i].getTypeIds();
         }
         return new Tokens(ids, mask, types);
-    }
-
-    private float[][] embedBatch(List<String> texts) {
-        Tokens tokens = tokenize(texts);
-        float[][][] hidden = run(tokens);
-        return Pooling.pool(hidden, tokens.attentionMask(), model.pooling());
     }
 
     /** The graph's {@code last_hidden_state}, {@code [batch, seq, dimensions]}. */

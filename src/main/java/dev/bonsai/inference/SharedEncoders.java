@@ -185,8 +185,8 @@ public class SharedEncoders {
         private void run(List<Job> batch, int count) {
             List<String> texts = new ArrayList<>(count);
             batch.forEach(job -> texts.addAll(job.texts()));
-            float[][] embeddings = encoder.embed(texts);
-            long[][] mask = encoder.tokenize(texts).attentionMask();
+            int[] counts = new int[texts.size()];
+            float[][] embeddings = encoder.embed(texts, counts);
             rows.record(count);
             requests.record(batch.size());
             int from = 0;
@@ -194,9 +194,7 @@ public class SharedEncoders {
                 int n = job.texts().size();
                 int tokens = 0;
                 for (int i = from; i < from + n; i++) {
-                    for (long value : mask[i]) {
-                        tokens += (int) value;
-                    }
+                    tokens += counts[i];
                 }
                 float[][] slice = new float[n][];
                 System.arraycopy(embeddings, from, slice, 0, n);

@@ -21,6 +21,8 @@ import org.jboss.logging.Logger;
 public class ModelService {
 
     private static final Logger LOG = Logger.getLogger(ModelService.class);
+    /** Reads recorded recipes on every prediction: one shared, thread-safe reader. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** What a finished fine-tuning job hands over; the artifact is already in blob storage. */
     public record NewModel(String tenantId, String name, String baseModel, String datasetId, String jobId, String method,
@@ -259,8 +261,7 @@ public class ModelService {
         Object recipe = provenance == null ? null : provenance.get("bonsai.hyperparameters");
         if (recipe != null) {
             try {
-                com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(recipe.toString());
+                com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(recipe.toString());
                 if (node.has("maxSequenceLength")) {
                     return node.get("maxSequenceLength").asInt();
                 }

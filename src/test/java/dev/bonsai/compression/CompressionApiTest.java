@@ -43,11 +43,7 @@ class CompressionApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static String trainedModel(String key, int perClass) throws InterruptedException {
-        String dataset = Api.uploadCsv(key, Api.sampleCsv(perClass));
-        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
-                "dataset", dataset, "method", "head", "hyperparameters", Map.of("maxSequenceLength", 32)))
-                .post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
-        return await(key, "/v1/fine-tuning/jobs/" + jobId).getString("modelId");
+        return Api.headModel(key, perClass, Map.of("maxSequenceLength", 32));
     }
 
     private static JsonPath await(String key, String path) throws InterruptedException {

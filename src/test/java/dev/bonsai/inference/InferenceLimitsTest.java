@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bonsai.support.Api;
@@ -13,7 +12,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,19 +26,7 @@ import org.junit.jupiter.api.Test;
 class InferenceLimitsTest {
 
     private static String trainedModel(String key) throws InterruptedException {
-        String dataset = Api.uploadCsv(key, Api.sampleCsv(8));
-        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
-                "dataset", dataset, "method", "head")).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonPath job = as(key).get("/v1/fine-tuning/jobs/" + jobId).then().extract().jsonPath();
-            if (job.getString("status").equals("succeeded")) {
-                return job.getString("modelId");
-            }
-            assertFalse(List.of("failed", "cancelled").contains(job.getString("status")), job.prettify());
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no model in time");
+        return Api.headModel(key, 8, Map.of());
     }
 
 

@@ -52,4 +52,30 @@ public final class Api {
         }
         return csv.toString();
     }
+
+    /**
+     * Uploads {@link #sampleCsv(int) sampleCsv(perClass)}, fine-tunes a head model on it with
+     * {@code hyperparameters} and returns the model id once the job has succeeded.
+     */
+    public static String headModel(String apiKey, int perClass, Map<String, Object> hyperparameters)
+            throws InterruptedException {
+        String dataset = uploadCsv(apiKey, sampleCsv(perClass));
+        String jobId = as(apiKey).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2",
+                "dataset", dataset, "method", "head", "hyperparameters", hyperparameters)).post("/v1/fine-tuning/jobs")
+                .then().statusCode(201).extract().path("id");
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            io.restassured.path.json.JsonPath job = as(apiKey).get("/v1/fine-tuning/jobs/" + jobId).then().extract()
+                    .jsonPath();
+            String status = job.getString("status");
+            if (status.equals("succeeded")) {
+                return job.getString("modelId");
+            }
+            if (status.equals("failed") || status.equals("cancelled")) {
+                throw new AssertionError("the fine-tuning job ended " + status + ": " + job.prettify());
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no model in time");
+    }
 }
