@@ -8,12 +8,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
-import java.io.InputStream;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -35,7 +32,7 @@ public class ModelResource {
     Caller caller;
 
     @Inject
-    Bundles bundles;
+    Downloads downloads;
 
     @GET
     @Operation(operationId = "listModels", summary = "List models, newest first")
@@ -90,47 +87,6 @@ public class ModelResource {
                     schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")))
     public Response content(@RestPath String id, @RestPath String variantId, @RestQuery String format,
             @HeaderParam("Range") String range, @HeaderParam("If-None-Match") String ifNoneMatch) throws IOException {
-        ModelService.Artifact artifact;
-        String mediaType;
-        if ("bundle".equals(format)) {
-            models.variant(caller.tenantId(), id, variantId);
-            artifact = bundles.bundle(id, variantId);
-            mediaType = "application/zip";
-        } else {
-            artifact = models.artifact(caller.tenantId(), id, variantId, format);
-            mediaType = "application/octet-stream";
-        }
-        String etag = "\"" + artifact.sha256() + "\"";
-        if (etag.equals(ifNoneMatch)) {
-            return Response.notModified().header(HttpHeaders.ETAG, etag).build();
-        }
-        long length = artifact.bytes();
-        long[] span = range == null ? null : ByteRange.parse(range, length);
-        long from = span == null ? 0 : span[0];
-        long count = span == null ? length : span[1] - span[0] + 1;
-        StreamingOutput body = output -> {
-            try (InputStream in = models.open(artifact)) {
-                in.skipNBytes(from);
-                long left = count;
-                byte[] buffer = new byte[64 * 1024];
-                while (left > 0) {
-                    int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                    if (read < 0) {
-                        break;
-                    }
-                    output.write(buffer, 0, read);
-                    left -= read;
-                }
-            }
-        };
-        Response.ResponseBuilder response = Response.status(span == null ? 200 : 206).entity(body).type(mediaType)
-                .header(HttpHeaders.CONTENT_LENGTH, count)
-                .header(HttpHeaders.ETAG, etag)
-                .header("Accept-Ranges", "bytes")
-                .header("Content-Disposition", "attachment; filename=\"" + artifact.fileName() + "\"");
-        if (span != null) {
-            response.header("Content-Range", "bytes " + span[0] + "-" + span[1] + "/" + length);
-        }
-        return response.build();
+        return downloads.serve(caller.tenantId(), id, variantId, format, range, ifNoneMatch);
     }
 }

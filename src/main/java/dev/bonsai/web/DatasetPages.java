@@ -1,0 +1,121 @@
+package dev.bonsai.web;
+
+import dev.bonsai.dataset.Dataset;
+import dev.bonsai.dataset.DatasetFormat;
+import dev.bonsai.dataset.DatasetRow;
+import dev.bonsai.dataset.DatasetService;
+import dev.bonsai.platform.Page;
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Datasets: the list with the upload form, and one dataset's validation report and rows. */
+@Path("/dashboard/datasets")
+@Produces(MediaType.TEXT_HTML)
+public class DatasetPages {
+
+    private static final int PAGE_SIZE = 50;
+    private static final int PREVIEW_ROWS = 20;
+
+    @Inject
+    DatasetService datasets;
+
+    @Inject
+    DashboardSession session;
+
+    @Inject
+    DashboardErrors errors;
+
+    @Inject
+    @Location("dashboard/datasets.html")
+    Template list;
+
+    @Inject
+    @Location("dashboard/dataset.html")
+    Template detail;
+
+    @GET
+    public String list(@RestQuery String after) {
+        Page<Dataset> page = datasets.list(session.tenantId(), PAGE_SIZE, after);
+        return list.data("nav", "datasets").data("page", page).render();
+    }
+
+    /**
+     * The upload form's target. A rejected dataset is kept with its report, so either way the browser
+     * is sent to the dataset's page, where the report says what was found.
+     */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Response upload(@RestForm("file") FileUpload file, @RestForm String name, @RestForm String textColumn,
+            @RestForm String labelColumn, HttpHeaders headers) {
+        if (file == null || file.fileName() == null || file.fileName().isBlank()) {
+            throw ProblemException.invalidField("/file", "Choose a CSV, TSV or JSONL file, or drop one on the box.");
+        }
+        DatasetFormat format = DatasetFormat.fromName(file.fileName())
+                .or(() -> DatasetFormat.fromMediaType(file.contentType()))
+                .orElseThrow(() -> ProblemException.invalidField("/file",
+                        "Could not tell the file's format: name it .csv, .tsv or .jsonl."));
+        String id;
+        try (InputStream body = Files.newInputStream(file.uploadedFile())) {
+            id = datasets.upload(session.tenantId(), new DatasetService.UploadRequest(blankToNull(name), file.fileName(),
+                    format, blankToNull(textColumn), blankToNull(labelColumn), null), body).id();
+        } catch (ProblemException e) {
+            if (e.type() != ProblemType.DATASET_REJECTED
+                    || !(e.toProblem().extensionMembers().get("dataset") instanceof Dataset rejected)) {
+                throw e;
+            }
+            id = rejected.id();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return SignInPages.navigate("/dashboard/datasets/" + id, headers).build();
+    }
+
+    @GET
+    @Path("/{id}")
+    public String dataset(@RestPath String id) {
+        String tenant = session.tenantId();
+        Dataset dataset = datasets.get(tenant, id);
+        List<DatasetRow> rows = "ready".equals(dataset.status())
+                ? datasets.rows(tenant, id, null, PREVIEW_ROWS, null).data()
+                : List.of();
+        return detail.data("nav", "datasets").data("dataset", dataset).data("report", datasets.report(tenant, id))
+                .data("rows", rows).data("chart", labelChart(dataset)).render();
+    }
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e, HttpHeaders headers) {
+        return errors.render(e, headers);
+    }
+
+    private static Map<String, Object> labelChart(Dataset dataset) {
+        return Map.of("type", "bar", "title", "Rows per label",
+                "labels", dataset.labels().stream().map(l -> l.label()).toList(),
+                "series", List.of(Map.of("name", "rows", "values", dataset.labels().stream().map(l -> l.count()).toList())));
+    }
+
+    static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+}

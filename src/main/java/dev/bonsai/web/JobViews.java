@@ -1,0 +1,80 @@
+package dev.bonsai.web;
+
+import dev.bonsai.job.EventStreams;
+import dev.bonsai.job.JobEvent;
+import io.smallrye.mutiny.Multi;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+
+/** What the job pages of both kinds share: the live stream with progress, and the epoch chart. */
+final class JobViews {
+
+    static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
+    /** The most events a job page lists; a job's events are a few per epoch. */
+    static final int MAX_EVENTS = 2000;
+
+    private JobViews() {
+    }
+
+    /** A job's state as the page shows it while it runs. */
+    static Map<String, Object> status(String status, double progress, Long queuePosition, Long etaSeconds) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("status", status);
+        state.put("progress", progress);
+        state.put("queuePosition", queuePosition);
+        state.put("etaSeconds", etaSeconds);
+        return state;
+    }
+
+    /**
+     * The job's events as they happen, each change of status or progress slipped in before them as an
+     * event of type {@code progress} (it carries no id of its own), until the job has ended.
+     */
+    static Multi<JobEvent> live(EventStreams streams, LongFunction<EventStreams.Snapshot> after,
+            Supplier<Map<String, Object>> status) {
+        AtomicReference<String> shown = new AtomicReference<>();
+        return streams.stream(last -> {
+            EventStreams.Snapshot snapshot = after.apply(last);
+            Map<String, Object> state = status.get();
+            String key = state.get("status") + "/" + state.get("progress") + "/" + state.get("queuePosition");
+            if (Objects.equals(key, shown.get())) {
+                return snapshot;
+            }
+            shown.set(key);
+            List<JobEvent> events = new ArrayList<>(snapshot.events().size() + 1);
+            events.add(new JobEvent(last, OffsetDateTime.now(ZoneOffset.UTC), "info", "progress", null, state));
+            events.addAll(snapshot.events());
+            return new EventStreams.Snapshot(snapshot.finished(), events);
+        });
+    }
+
+    /**
+     * The per-epoch figures of a job's metrics events, as the chart takes them: one point per epoch
+     * event, in order (a warm-up's epochs come before the encoder's).
+     */
+    static Map<String, Object> epochChart(List<JobEvent> events) {
+        List<String> labels = new ArrayList<>();
+        List<Object> loss = new ArrayList<>();
+        List<Object> validation = new ArrayList<>();
+        for (JobEvent event : events) {
+            if (!"metrics".equals(event.type()) || event.data() == null || !event.data().containsKey("epoch")) {
+                continue;
+            }
+            labels.add(event.message());
+            loss.add(event.data().get("trainLoss"));
+            validation.add(event.data().get("validationMacroF1"));
+        }
+        return Map.of("type", "line", "title", "Training loss and validation macro-F1 per epoch", "labels", labels,
+                "series", List.of(Map.of("name", "training loss", "values", loss),
+                        Map.of("name", "validation macro-F1", "values", validation, "axis", "right")));
+    }
+}
