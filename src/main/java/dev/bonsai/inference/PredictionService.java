@@ -60,17 +60,24 @@ public class PredictionService {
     @Inject
     SharedEncoders shared;
 
+    private ServingLookups lookups;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        lookups = new ServingLookups(config.inference().lookupTtl());
+    }
+
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
         rateLimiter.acquire(tenantId);
         validate(request);
-        ModelService.ServingInfo serving = models.serving(tenantId, modelId, request.variant());
+        ServingLookups.Lookup lookup = lookup(tenantId, modelId, request.variant());
+        ModelService.ServingInfo serving = lookup.serving();
         int classes = serving.labels().size();
         int topK = request.topK() == null ? classes : request.topK();
         if (topK > classes) {
             throw ProblemException.invalidField("/topK", "topK must be at most " + classes + ", the model's number of labels.");
         }
-        BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
-        SessionCache.VariantSource source = source(serving, baseModel);
+        SessionCache.VariantSource source = lookup.source();
         Timer.Sample sample = Timer.start(registry);
         LoadedVariant.Output output;
         try {
@@ -115,7 +122,24 @@ public class PredictionService {
         }
     }
 
+    /** The variant a request names, from the recent lookups or else from the database. */
+    private ServingLookups.Lookup lookup(String tenantId, String modelId, String variant) {
+        String key = ServingLookups.key(tenantId, modelId, variant);
+        ServingLookups.Lookup lookup = lookups.get(key);
+        if (lookup == null) {
+            ModelService.ServingInfo serving = models.serving(tenantId, modelId, variant);
+            lookup = new ServingLookups.Lookup(serving, source(serving, BaseModel.byId(serving.baseModel()).orElseThrow()));
+            lookups.put(key, lookup);
+        }
+        return lookup;
+    }
+
+    void modelChanged(@Observes dev.bonsai.model.ModelChanged event) {
+        lookups.forget(event.modelId());
+    }
+
     void modelDeleted(@Observes ModelDeleted event) {
+        lookups.forget(event.modelId());
         event.variantIds().forEach(cache::invalidate);
         event.variantIds().forEach(shared::forget);
     }

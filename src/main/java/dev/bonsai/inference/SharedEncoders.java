@@ -35,9 +35,10 @@ import org.jboss.logging.Logger;
  * Serves models trained with the {@code head} method through one encoder session per base model
  * and length, shared by every tenant: their graphs differ only in the head, so the encoder runs
  * once for the rows of many requests and each request's own head is applied to its rows.
- * Concurrent requests are batched dynamically: a batch takes what is queued and, when requests
- * are arriving within {@code maxWait} of each other, waits up to {@code maxWait} for more, closing
- * at {@code maxBatchSize} rows; a lone request is not delayed. Each encoder's queue is bounded; a
+ * Concurrent requests are batched dynamically: a batch takes what is queued and, when the previous
+ * batch served more than one request (so callers are concurrent), waits up to {@code maxWait} for
+ * more, closing at {@code maxBatchSize} rows. A lone caller, even one sending request after request,
+ * is never held back. Each encoder's queue is bounded; a
  * full queue answers 503 with Retry-After.
  */
 @ApplicationScoped
@@ -92,7 +93,7 @@ public class SharedEncoders {
     /** Pooled, normalised embeddings of {@code texts} from the shared encoder, batched with other requests. */
     Embedded embed(BaseModel model, int maxLength, List<String> texts) {
         Batcher batcher = batchers.computeIfAbsent(model.id() + "/" + maxLength, key -> new Batcher(model, maxLength));
-        Job job = new Job(texts, new CompletableFuture<>(), System.nanoTime());
+        Job job = new Job(texts, new CompletableFuture<>());
         if (!batcher.queue.offer(job)) {
             registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
             throw new ProblemException(ProblemType.UNAVAILABLE, "The shared " + model.id() + " encoder has "
@@ -117,7 +118,7 @@ public class SharedEncoders {
         batchers.values().forEach(Batcher::stop);
     }
 
-    private record Job(List<String> texts, CompletableFuture<Embedded> result, long arrivedAt) {
+    private record Job(List<String> texts, CompletableFuture<Embedded> result) {
     }
 
     /** One shared encoder session, its bounded queue and the thread that batches it. */
@@ -128,7 +129,8 @@ public class SharedEncoders {
         private final DistributionSummary rows;
         private final DistributionSummary requests;
         private volatile boolean running = true;
-        private long lastArrival = Long.MIN_VALUE / 2;
+        /** Requests in the last batch: more than one means callers are concurrent. */
+        private int lastBatchRequests;
 
         Batcher(BaseModel model, int maxLength) {
             encoder = Encoder.open(model, new Encoder.Options(config.engine().intraOpThreads(),
@@ -155,10 +157,10 @@ public class SharedEncoders {
                     }
                     batch.add(first);
                     int count = first.texts().size();
-                    // Wait for more only when requests are arriving close together; a lone request
-                    // runs at once, with whatever is already queued.
-                    boolean busy = first.arrivedAt() - lastArrival < maxWait;
-                    lastArrival = first.arrivedAt();
+                    // Wait for more only when callers are concurrent: a sequential caller's next request
+                    // arrives soon after the last but never while its own is running, so waiting
+                    // would only delay it. A lone request runs at once, with whatever is queued.
+                    boolean busy = lastBatchRequests > 1 || !queue.isEmpty();
                     long deadline = busy ? System.nanoTime() + maxWait : 0;
                     while (count < maxRows) {
                         long left = deadline - System.nanoTime();
@@ -166,10 +168,10 @@ public class SharedEncoders {
                         if (next == null) {
                             break;
                         }
-                        lastArrival = next.arrivedAt();
                         batch.add(next);
                         count += next.texts().size();
                     }
+                    lastBatchRequests = batch.size();
                     run(batch, count);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -135,8 +135,12 @@ public class ModelService {
         ModelEntity model = ModelEntity.findById(modelId);
         if (model != null) {
             model.recommendedVariantId = variantId;
+            changed.fire(new ModelChanged(modelId));
         }
     }
+
+    @Inject
+    jakarta.enterprise.event.Event<ModelChanged> changed;
 
     /** A variant's metrics, replaced once its job has compared it with the others. */
     @Transactional

@@ -73,6 +73,14 @@ public interface BonsaiConfig {
         /** How long a batch of the shared encoder waits for more requests after its first. */
         @WithDefault("PT0.005S")
         java.time.Duration maxWait();
+
+        /**
+         * How long a prediction reuses what it looked up about a model and variant instead of
+         * reading them again. This server forgets a model at once when it is deleted or its
+         * recommendation changes; other replicas do within this time.
+         */
+        @WithDefault("PT2S")
+        java.time.Duration lookupTtl();
     }
 
     interface Jobs {

@@ -36,12 +36,20 @@ public class ApiKeyService {
     public record CreatedApiKey(String id, String name, String prefix, OffsetDateTime createdAt, String secret) {
     }
 
+    /** Tenant keys are looked up first: they make nearly every request. */
     public Optional<Principal> authenticate(String secret) {
         if (secret == null || secret.isEmpty()) {
             return Optional.empty();
         }
         String hash = Secrets.sha256(secret);
         OffsetDateTime now = now();
+        ApiKeyEntity key = ApiKeyEntity.find("keyHash = ?1 and revokedAt is null", hash).firstResult();
+        if (key != null) {
+            if (stale(key.lastUsedAt, now)) {
+                key.lastUsedAt = now;
+            }
+            return Optional.of(new Principal(false, key.tenantId));
+        }
         AdminKeyEntity admin = AdminKeyEntity.find("keyHash", hash).firstResult();
         if (admin != null) {
             if (stale(admin.lastUsedAt, now)) {
@@ -49,14 +57,7 @@ public class ApiKeyService {
             }
             return Optional.of(new Principal(true, null));
         }
-        ApiKeyEntity key = ApiKeyEntity.find("keyHash = ?1 and revokedAt is null", hash).firstResult();
-        if (key == null) {
-            return Optional.empty();
-        }
-        if (stale(key.lastUsedAt, now)) {
-            key.lastUsedAt = now;
-        }
-        return Optional.of(new Principal(false, key.tenantId));
+        return Optional.empty();
     }
 
     public CreatedApiKey create(String tenantId, String name) {

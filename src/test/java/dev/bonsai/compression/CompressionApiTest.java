@@ -67,6 +67,10 @@ class CompressionApiTest {
     void measuresEveryVariantAndRecommendsOneThatFits() throws Exception {
         String key = Api.newTenant();
         String modelId = trainedModel(key, 20);
+        // Before any compression "recommended" is the original; the answer must not outlive the job.
+        String before = as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("The goal of the match"),
+                "variant", "recommended")).post("/v1/models/" + modelId + "/predictions").then().statusCode(200)
+                .extract().path("variant");
         String jobId = compress(key, Map.of("model", modelId, "device", "raspberry-pi-4", "techniques",
                 List.of("int8-dynamic", "vocabulary-pruning", "layer-drop:2+int8-dynamic"), "maxAccuracyDrop", 0.05));
         JsonPath job = await(key, "/v1/compression/jobs/" + jobId);
@@ -100,6 +104,7 @@ class CompressionApiTest {
                 .extract().path("variant");
         String originalId = (String) variants.get(0).get("variantId");
         assertEquals(recommended.equals(originalId) ? originalId : recommended, served);
+        assertEquals(originalId, before);
 
         // The pruned variant is served with its own tokenizer and answers like the original.
         String prunedId = (String) variants.get(2).get("variantId");
