@@ -168,18 +168,11 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         return Cursor.page(rows, pageSize, row -> row.seq, this::view);
     }
 
-    /** Asks the worker to stop at its next check; a queued job is cancelled at once. */
+    /** See {@link dev.bonsai.job.JobEntity#requestCancel()}. */
     @Transactional
     public FineTuneJob cancel(String tenantId, String id) {
         FineTuneJobEntity job = find(tenantId, id);
-        if (job.finished()) {
-            throw new ProblemException(ProblemType.CONFLICT, "The job has already " + job.status + ".");
-        }
-        job.cancelRequested = true;
-        if (job.status.equals("queued")) {
-            job.status = "cancelled";
-            job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
-        }
+        job.requestCancel();
         return view(job);
     }
 

@@ -1,10 +1,13 @@
 package dev.bonsai.job;
 
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Id;
 import jakarta.persistence.MappedSuperclass;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.hibernate.annotations.Generated;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -57,5 +60,20 @@ public abstract class JobEntity extends PanacheEntityBase {
 
     public boolean finished() {
         return status.equals("succeeded") || status.equals("failed") || status.equals("cancelled");
+    }
+
+    /**
+     * Asks the worker to stop at its next check; a job still queued is cancelled at once. A job that
+     * has ended cannot be cancelled (409).
+     */
+    public void requestCancel() {
+        if (finished()) {
+            throw new ProblemException(ProblemType.CONFLICT, "The job has already " + status + ".");
+        }
+        cancelRequested = true;
+        if (status.equals("queued")) {
+            status = "cancelled";
+            finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        }
     }
 }
