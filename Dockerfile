@@ -18,8 +18,10 @@ COPY --from=build --chown=root:root /src/target/quarkus-app /opt/bonsai
 USER 10001:10001
 WORKDIR /var/lib/bonsai
 # Configured by environment (see README): DB_URL selects an external PostgreSQL; without it the
-# embedded one keeps its data under BONSAI_PG_DIR.
+# embedded one keeps its data under BONSAI_PG_DIR. MALLOC_ARENA_MAX: PyTorch frees training memory
+# to glibc, which keeps an arena per thread that ever trained; two arenas keep resident memory flat.
 ENV PORT=8080 \
+    MALLOC_ARENA_MAX=2 \
     BONSAI_PG_DIR=/var/lib/bonsai/data/pg \
     BONSAI_BLOB_DIR=/var/lib/bonsai/data/blobs \
     DJL_CACHE_DIR=/var/lib/bonsai/.djl \

@@ -16,13 +16,19 @@ import java.util.Map;
  * closes. An operation's result belongs to the manager of its first operand, so every
  * intermediate is attached to the per-step manager passed to {@link #embed}; nothing accumulates
  * in the parameter manager between steps.
+ *
+ * <p>Constants: DJL's {@code mul(Number)}, {@code div(Number)} and friends wrap the number in a
+ * tensor over a Java buffer and free it as soon as the operation returns, but autograd keeps that
+ * tensor for the backward pass, which then reads freed memory (non-deterministic NaN gradients
+ * once the garbage collector runs). Every constant in a recorded pass is therefore an array of
+ * the step's manager, made with {@link #constant}, alive until the step is closed.
  */
 final class DjlEncoder {
 
     /**
-     * Added to attention scores at padding. The graphs use -3.4e38; with more than one PyTorch
-     * thread that produced NaN losses here, so training uses -1e4, which softmax turns into the
-     * same zero weights (the forward pass still matches ONNX Runtime within 1e-4).
+     * Added to attention scores at padding. The graphs use -3.4e38, one rounding away from
+     * -infinity; training uses -1e4, which softmax turns into the same zero weights (the forward
+     * pass still matches ONNX Runtime within 1e-4) with room to spare.
      */
     private static final float MASK_FILL = -1e4f;
 
@@ -72,10 +78,14 @@ final class DjlEncoder {
         x = layerNorm(s, x, "embeddings.norm");
 
         NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
-        NDArray attentionBias = s.a(s.a(s.a(step.create(1f).sub(maskFloat)).mul(MASK_FILL))
+        NDArray attentionBias = s.a(s.a(s.a(s.c(1f).sub(maskFloat)).mul(s.c(MASK_FILL)))
                 .reshape(batch, 1, 1, sequence));
         int headSize = weights.headSize();
-        float scale = (float) Math.sqrt(headSize);
+        NDArray scale = s.c((float) Math.sqrt(headSize));
+        NDArray one = s.c(1f);
+        NDArray half = s.c(0.5f);
+        NDArray sqrt2 = s.c((float) Math.sqrt(2.0));
+        NDArray epsilon = s.c(Pooling.EPSILON);
         for (int layer = 0; layer < weights.layers(); layer++) {
             String role = "layer." + layer + ".";
             // Per layer: structured pruning may have removed heads.
@@ -94,8 +104,8 @@ final class DjlEncoder {
                     .add(p(role + "attentionOutput.bias"))).add(x));
             x = layerNorm(s, attended, role + "attentionNorm");
             NDArray intermediate = s.a(s.a(x.matMul(p(role + "intermediate.weight"))).add(p(role + "intermediate.bias")));
-            NDArray gelu = s.a(s.a(intermediate.mul(s.a(s.a(s.a(intermediate.div((float) Math.sqrt(2.0))).erf()).add(1f))))
-                    .mul(0.5f));
+            NDArray gelu = s.a(s.a(intermediate.mul(s.a(s.a(s.a(intermediate.div(sqrt2)).erf()).add(one))))
+                    .mul(half));
             NDArray output = s.a(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))).add(x));
             x = layerNorm(s, output, role + "outputNorm");
         }
@@ -105,18 +115,18 @@ final class DjlEncoder {
         } else {
             NDArray mask3 = s.a(maskFloat.reshape(batch, sequence, 1));
             NDArray summed = s.a(s.a(x.mul(mask3)).sum(new int[] {1}));
-            NDArray count = s.a(s.a(mask3.sum(new int[] {1})).maximum(Pooling.EPSILON));
+            NDArray count = s.a(s.a(mask3.sum(new int[] {1})).maximum(epsilon));
             pooled = s.a(summed.div(count));
         }
-        NDArray norm = s.a(s.a(s.a(s.a(pooled.mul(pooled)).sum(new int[] {1}, true)).sqrt()).maximum(Pooling.EPSILON));
+        NDArray norm = s.a(s.a(s.a(s.a(pooled.mul(pooled)).sum(new int[] {1}, true)).sqrt()).maximum(epsilon));
         return s.a(pooled.div(norm));
     }
 
     private NDArray layerNorm(Scope s, NDArray x, String role) {
         NDArray mean = s.a(x.mean(new int[] {-1}, true));
         NDArray centred = s.a(x.sub(mean));
-        NDArray variance = s.a(s.a(centred.pow(2)).mean(new int[] {-1}, true));
-        NDArray normalised = s.a(centred.div(s.a(s.a(variance.add(weights.epsilon())).sqrt())));
+        NDArray variance = s.a(s.a(centred.mul(centred)).mean(new int[] {-1}, true));
+        NDArray normalised = s.a(centred.div(s.a(s.a(variance.add(s.c(weights.epsilon()))).sqrt())));
         return s.a(s.a(normalised.mul(p(role + ".weight"))).add(p(role + ".bias")));
     }
 
@@ -124,11 +134,20 @@ final class DjlEncoder {
         return parameters.get(role);
     }
 
+    /** A scalar owned by {@code step}, for use as an operand in a recorded pass. */
+    static NDArray constant(NDManager step, float value) {
+        return step.create(value);
+    }
+
     /** Moves every intermediate into the step's manager. */
     private record Scope(NDManager step) {
         NDArray a(NDArray array) {
             array.attach(step);
             return array;
+        }
+
+        NDArray c(float value) {
+            return constant(step, value);
         }
     }
 }

@@ -6,7 +6,6 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,8 +24,10 @@ import java.util.function.BooleanSupplier;
  * over the graph's own weights. {@code trainableLayers} top transformer layers learn (all layers
  * plus the embeddings for {@code full}); the rest stay as they were. The head starts from one
  * trained on frozen embeddings, so the first steps do not push random-head gradients into the
- * encoder. Each epoch is evaluated on the validation set and the best one is kept, as in
- * {@link HeadTrainer}. The result is an encoder graph with the trained weights written back into
+ * encoder. Gradients are clipped to a global L2 norm of {@value #MAX_GRADIENT_NORM}, and a step
+ * whose loss or gradient is not a finite number ends the run with {@link DivergedException}
+ * naming the weights involved, before anything is updated. Each epoch is evaluated on the
+ * validation set and the best one is kept, as in {@link HeadTrainer}. The result is an encoder graph with the trained weights written back into
  * its initializers.
  */
 public final class EncoderTrainer {
@@ -42,10 +43,13 @@ public final class EncoderTrainer {
             int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
     }
 
-    /** Training stopped because the loss stopped being a finite number. */
+    /** Training stopped because the loss or a gradient stopped being a finite number. */
     public static final class DivergedException extends RuntimeException {
-        public DivergedException(int epoch, long step) {
-            super("the loss is not a finite number at epoch " + epoch + ", step " + step, null, false, false);
+        DivergedException(String what, int epoch, long step, List<String> weights) {
+            super(what + " is not a finite number at epoch " + epoch + ", step " + step
+                    + (weights.isEmpty() ? "" : " (in " + String.join(", ", weights.subList(0, Math.min(3, weights.size())))
+                            + (weights.size() > 3 ? " and " + (weights.size() - 3) + " more" : "") + ")"),
+                    null, false, false);
         }
     }
 
@@ -61,6 +65,7 @@ public final class EncoderTrainer {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double ADAM_EPSILON = 1e-8;
+    static final double MAX_GRADIENT_NORM = 1.0;
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
@@ -126,7 +131,8 @@ public final class EncoderTrainer {
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) hyperparameters.seed());
         try (HuggingFaceTokenizer tokenizer = tokenizer(model, hyperparameters.maxSequenceLength());
-                NDManager manager = engine.newBaseManager()) {
+                NDManager manager = engine.newBaseManager();
+                Autograd.GradMode notRecording = Autograd.off()) {
             DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
             Map<String, NDArray> trainable = new LinkedHashMap<>();
             encoder.parameters().forEach((role, parameter) -> {
@@ -195,26 +201,32 @@ public final class EncoderTrainer {
                         NDArray[] tokens = tokens(stepManager, tokenizer, texts);
                         NDArray target = stepManager.create(targets, new Shape(end - start, labels.size()));
                         NDArray loss;
-                        try (GradientCollector collector = engine.newGradientCollector()) {
-                            collector.zeroGradients();
+                        try (Autograd.GradMode recording = Autograd.recording()) {
                             NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
                             NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
                             NDArray logProbabilities = attach(stepManager, logits.logSoftmax(1));
                             loss = attach(stepManager, attach(stepManager, attach(stepManager,
-                                    logProbabilities.mul(target)).sum()).mul((float) (-1.0 / batchWeight)));
+                                    logProbabilities.mul(target)).sum()).mul(DjlEncoder.constant(stepManager, (float) (-1.0 / batchWeight))));
                             if (teacher != null) {
                                 loss = distillationLoss(stepManager, teacher, order, start, end, logits, embeddings, loss);
                             }
-                            collector.backward(loss);
+                            Autograd.backward(stepManager, loss);
                         }
                         float lossValue = loss.getFloat();
                         if (!Float.isFinite(lossValue)) {
-                            throw new DivergedException(epoch, step);
+                            throw new DivergedException("the loss", epoch, step, Autograd.notFinite(trainable));
+                        }
+                        Map<String, NDArray> gradients = Autograd.gradients(stepManager, trainable);
+                        double gradientNorm = Autograd.norm(gradients);
+                        if (!Double.isFinite(gradientNorm)) {
+                            throw new DivergedException("the gradient", epoch, step, Autograd.notFinite(gradients));
                         }
                         lossSum += lossValue * batchWeight;
                         weightSum += batchWeight;
-                        adamW(stepManager, trainable, moments, step, hyperparameters,
-                                hyperparameters.learningRate() * schedule(step, totalSteps));
+                        adamW(stepManager, trainable, gradients, moments, step, hyperparameters,
+                                hyperparameters.learningRate() * schedule(step, totalSteps),
+                                Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
+                        Autograd.zeroGradients(trainable.values());
                     }
                     trainingNanos += System.nanoTime() - began;
                     samples += end - start;
@@ -279,31 +291,33 @@ public final class EncoderTrainer {
             System.arraycopy(teacher.embeddings()[i], 0, teacherEmbeddings, k * width, width);
         }
         float temperature = (float) teacher.temperature();
-        NDArray studentSoft = attach(step, attach(step, logits.div(temperature)).logSoftmax(1));
+        NDArray studentSoft = attach(step, attach(step, logits.div(DjlEncoder.constant(step, temperature))).logSoftmax(1));
         NDArray softLoss = attach(step, attach(step, attach(step, studentSoft.mul(step.create(soft, new Shape(rows, classes))))
-                .sum()).mul(-temperature * temperature / rows));
+                .sum()).mul(DjlEncoder.constant(step, -temperature * temperature / rows)));
         NDArray cosine = attach(step, attach(step, embeddings.mul(step.create(teacherEmbeddings, new Shape(rows, width))))
                 .sum(new int[] {1}));
-        NDArray embeddingLoss = attach(step, attach(step, cosine.mean()).neg().add(1f));
-        return attach(step, attach(step, attach(step, softLoss.mul((float) teacher.softWeight()))
-                .add(attach(step, labelLoss.mul((float) (1 - teacher.softWeight())))))
-                .add(attach(step, embeddingLoss.mul((float) teacher.embeddingWeight()))));
+        NDArray embeddingLoss = attach(step, attach(step, attach(step, cosine.mean()).neg()).add(DjlEncoder.constant(step, 1f)));
+        return attach(step, attach(step, attach(step, softLoss.mul(DjlEncoder.constant(step, (float) teacher.softWeight())))
+                .add(attach(step, labelLoss.mul(DjlEncoder.constant(step, (float) (1 - teacher.softWeight()))))))
+                .add(attach(step, embeddingLoss.mul(DjlEncoder.constant(step, (float) teacher.embeddingWeight())))));
     }
 
     /** Sentence embeddings of {@code texts} with the current weights, without recording gradients. */
     static float[][] embed(NDManager manager, DjlEncoder encoder, HuggingFaceTokenizer tokenizer, List<String> texts,
             int batchSize) {
         float[][] result = new float[texts.size()][];
-        for (int start = 0; start < texts.size(); start += batchSize) {
-            List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
-            try (NDManager step = manager.newSubManager()) {
-                NDArray[] tokens = tokens(step, tokenizer, batch);
-                NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]).stopGradient();
-                embeddings.attach(step);
-                long dimensions = embeddings.getShape().get(1);
-                float[] flat = embeddings.toFloatArray();
-                for (int i = 0; i < batch.size(); i++) {
-                    result[start + i] = java.util.Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
+        try (Autograd.GradMode notRecording = Autograd.off()) {
+            for (int start = 0; start < texts.size(); start += batchSize) {
+                List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray[] tokens = tokens(step, tokenizer, batch);
+                    NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]).stopGradient();
+                    embeddings.attach(step);
+                    long dimensions = embeddings.getShape().get(1);
+                    float[] flat = embeddings.toFloatArray();
+                    for (int i = 0; i < batch.size(); i++) {
+                        result[start + i] = java.util.Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
+                    }
                 }
             }
         }
@@ -322,15 +336,18 @@ public final class EncoderTrainer {
         return Math.max(0.0, (double) (totalSteps - step + 1) / (totalSteps - warmup + 1));
     }
 
-    private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray[]> moments, long t,
-            Hyperparameters hyperparameters, double learningRate) {
+    /** One AdamW step from the gradients, scaled by {@code clip} (≤ 1) first. */
+    private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray> gradients,
+            Map<String, NDArray[]> moments, long t, Hyperparameters hyperparameters, double learningRate, double clip) {
         double correction1 = 1 - Math.pow(BETA1, t);
         double correction2 = 1 - Math.pow(BETA2, t);
         float rate = (float) learningRate;
         for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
             NDArray parameter = entry.getValue();
-            NDArray gradient = parameter.getGradient();
-            gradient.attach(step);
+            NDArray gradient = gradients.get(entry.getKey());
+            if (clip < 1.0) {
+                gradient = attach(step, gradient.mul((float) clip));
+            }
             NDArray[] m = moments.get(entry.getKey());
             m[0].muli((float) BETA1).addi(attach(step, gradient.mul((float) (1 - BETA1))));
             m[1].muli((float) BETA2).addi(attach(step, attach(step, gradient.mul(gradient)).mul((float) (1 - BETA2))));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -132,5 +133,79 @@ class EncoderTrainerTest {
         EncoderTrainer.Result second = train(1, 9);
         assertEquals(first.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList(),
                 second.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList());
+    }
+
+    @Test
+    void trainsOnOtherThreadsTwoAtATimeAsItDoesAlone() throws Exception {
+        EncoderTrainer.Result alone = train(1, 9);
+        EncoderTrainer.Result[] results = new EncoderTrainer.Result[2];
+        Throwable[] failures = new Throwable[2];
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            int index = t;
+            threads[t] = new Thread(() -> {
+                try {
+                    results[index] = train(1, 9);
+                } catch (Throwable e) {
+                    failures[index] = e;
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        for (int t = 0; t < 2; t++) {
+            if (failures[t] != null) {
+                throw new AssertionError("training on thread " + t + " failed", failures[t]);
+            }
+            assertEquals(alone.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList(),
+                    results[t].epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList());
+            assertArrayEquals(alone.head().bias(), results[t].head().bias());
+        }
+    }
+
+    /**
+     * The constants of the forward pass are kept by autograd for the backward pass; freeing them
+     * in between (as DJL's {@code mul(Number)} does) made the gradients depend on the garbage
+     * collector.
+     */
+    @Test
+    void gradientsDoNotDependOnTheGarbageCollector() {
+        List<String> texts = data.texts.subList(0, 8);
+        float[] undisturbed = intermediateGradient(texts, false);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            assertArrayEquals(undisturbed, intermediateGradient(texts, true), "attempt " + attempt);
+        }
+    }
+
+    private static float[] intermediateGradient(List<String> texts, boolean collectGarbage) {
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, 64);
+                Autograd.GradMode notRecording = Autograd.off();
+                NDManager step = manager.newSubManager()) {
+            DjlEncoder encoder = new DjlEncoder(manager, TransformerWeights.read(baseGraph), MODEL.pooling());
+            NDArray weight = encoder.parameters().get("layer.5.intermediate.weight");
+            weight.setRequiresGradient(true);
+            NDArray[] tokens = EncoderTrainer.tokens(step, tokenizer, texts);
+            NDArray loss;
+            try (Autograd.GradMode recording = Autograd.recording()) {
+                NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]);
+                loss = embeddings.sum();
+                loss.attach(step);
+                if (collectGarbage) {
+                    for (int round = 0; round < 3; round++) {
+                        System.gc();
+                        for (int k = 0; k < 256; k++) {
+                            java.nio.ByteBuffer.allocateDirect(4).order(java.nio.ByteOrder.nativeOrder()).putFloat(0, 1e30f);
+                        }
+                    }
+                }
+                Autograd.backward(step, loss);
+            }
+            NDArray gradient = weight.getGradient();
+            gradient.attach(step);
+            return gradient.toFloatArray();
+        }
     }
 }
