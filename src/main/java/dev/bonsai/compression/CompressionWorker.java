@@ -50,6 +50,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     BlobStore blobs;
 
     @Inject
+    dev.bonsai.model.VariantGraphs graphs;
+
+    @Inject
     JobEvents events;
 
     @Inject
@@ -155,7 +158,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         }
         int[] truth = ints(testY);
         byte[] original;
-        try (InputStream in = blobs.open(model.originalSha256())) {
+        try (InputStream in = graphs.open(model.originalSha256())) {
             original = in.readAllBytes();
         }
         byte[] baseTokenizer;

@@ -53,6 +53,46 @@ public record SoftmaxHead(float[][] weights, float[] bias) implements java.io.Se
         return result;
     }
 
+    private static final int MAGIC = 0x42484431; // "BHD1"
+
+    /**
+     * The head as bytes: a magic number, dimensions and classes (int32), then the weights row by
+     * row and the bias (float32), all little-endian. A few KB, read back by {@link #fromBytes}.
+     */
+    public byte[] toBytes() {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(12 + 4 * (dimensions() * classes() + classes()))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(MAGIC).putInt(dimensions()).putInt(classes());
+        for (float[] row : weights) {
+            buffer.asFloatBuffer().put(row);
+            buffer.position(buffer.position() + 4 * row.length);
+        }
+        buffer.asFloatBuffer().put(bias);
+        return buffer.array();
+    }
+
+    /** A head written by {@link #toBytes}. */
+    public static SoftmaxHead fromBytes(byte[] bytes) {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < 12 || buffer.getInt() != MAGIC) {
+            throw new IllegalArgumentException("not a classifier head");
+        }
+        int dimensions = buffer.getInt();
+        int classes = buffer.getInt();
+        if (dimensions <= 0 || classes <= 0 || bytes.length != 12 + 4L * (dimensions * (long) classes + classes)) {
+            throw new IllegalArgumentException("a classifier head of " + bytes.length + " bytes cannot hold " + dimensions
+                    + " × " + classes + " weights");
+        }
+        float[][] weights = new float[dimensions][classes];
+        for (float[] row : weights) {
+            buffer.asFloatBuffer().get(row);
+            buffer.position(buffer.position() + 4 * classes);
+        }
+        float[] bias = new float[classes];
+        buffer.asFloatBuffer().get(bias);
+        return new SoftmaxHead(weights, bias);
+    }
+
     /** Index of the largest value of each row. */
     public static int[] argmax(float[][] rows) {
         int[] result = new int[rows.length];

@@ -13,6 +13,7 @@ import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.model.ModelService;
+import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -267,8 +268,22 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.job", job.id);
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", djl-tokenizers 0.35.1" + (headOnly ? "" : ", djl-pytorch 0.35.1 (PyTorch 2.7.1)"));
-        byte[] graph = ClassifierExport.export(encoderGraph, model, head, labels, provenance);
-        String sha256 = blobs.putBytes(graph);
+        byte[] graph = headOnly ? VariantGraphs.headModelGraph(model, head, labels, provenance)
+                : ClassifierExport.export(encoderGraph, model, head, labels, VariantGraphs.metadata(provenance));
+        String sha256;
+        String headSha256 = null;
+        if (headOnly) {
+            // The base encoder plus this head: only the head is stored (the shared encoder serves
+            // it); VariantGraphs makes the graph again the first time it is read.
+            try {
+                sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(graph));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            headSha256 = blobs.putBytes(head.toBytes());
+        } else {
+            sha256 = blobs.putBytes(graph);
+        }
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("bestEpoch", bestEpoch);
         metrics.put("epochsRun", epochsRun);
@@ -281,7 +296,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         }
         String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
                 model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
-                new LinkedHashMap<>(provenance)));
+                new LinkedHashMap<>(provenance), headSha256));
         lifecycle.succeed(FineTuneJobEntity.class, job.id, metrics, "Model " + modelId + " is ready.",
                 row -> row.modelId = modelId);
     }

@@ -7,6 +7,8 @@ import dev.bonsai.model.ModelCreated;
 import dev.bonsai.model.ModelDeleted;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.Changes;
+import dev.bonsai.platform.ReadCache;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
@@ -14,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,17 +63,29 @@ public class PredictionService {
     @Inject
     SharedEncoders shared;
 
-    private ServingLookups lookups;
+    @Inject
+    Changes changes;
+
+    /** A resolved variant and how to load it. */
+    private record Lookup(ModelService.ServingInfo serving, SessionCache.VariantSource source) {
+    }
+
+    /**
+     * What predictions read about a tenant's model and variant (two database reads and the
+     * variant's settings), by tenant, model and variant asked for: a key carries the tenant, so an
+     * entry never answers another tenant.
+     */
+    private ReadCache<String, Lookup> lookups;
 
     @jakarta.annotation.PostConstruct
     void init() {
-        lookups = new ServingLookups(config.inference().lookupTtl());
+        lookups = new ReadCache<>(config.inference().lookupTtl(), 10_000);
     }
 
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
         rateLimiter.acquire(tenantId);
         validate(request);
-        ServingLookups.Lookup lookup = lookup(tenantId, modelId, request.variant());
+        Lookup lookup = lookup(tenantId, modelId, request.variant());
         ModelService.ServingInfo serving = lookup.serving();
         int classes = serving.labels().size();
         int topK = request.topK() == null ? classes : request.topK();
@@ -123,23 +138,36 @@ public class PredictionService {
     }
 
     /** The variant a request names, from the recent lookups or else from the database. */
-    private ServingLookups.Lookup lookup(String tenantId, String modelId, String variant) {
-        String key = ServingLookups.key(tenantId, modelId, variant);
-        ServingLookups.Lookup lookup = lookups.get(key);
+    private Lookup lookup(String tenantId, String modelId, String variant) {
+        String key = tenantId + '/' + modelId + '/' + (variant == null ? "original" : variant);
+        Lookup lookup = lookups.get(key, changes.listening());
         if (lookup == null) {
+            long generation = lookups.generation();
             ModelService.ServingInfo serving = models.serving(tenantId, modelId, variant);
-            lookup = new ServingLookups.Lookup(serving, source(serving, BaseModel.byId(serving.baseModel()).orElseThrow()));
-            lookups.put(key, lookup);
+            lookup = new Lookup(serving, source(serving, BaseModel.byId(serving.baseModel()).orElseThrow()));
+            lookups.put(key, lookup, generation);
         }
         return lookup;
     }
 
+    void changed(@Observes(during = TransactionPhase.AFTER_SUCCESS) Changes.Change change) {
+        switch (change.kind()) {
+            case MODEL -> forget(change.id());
+            case EVERYTHING -> lookups.clear();
+            default -> { }
+        }
+    }
+
+    private void forget(String modelId) {
+        lookups.removeIf(lookup -> lookup.serving().modelId().equals(modelId));
+    }
+
     void modelChanged(@Observes dev.bonsai.model.ModelChanged event) {
-        lookups.forget(event.modelId());
+        forget(event.modelId());
     }
 
     void modelDeleted(@Observes ModelDeleted event) {
-        lookups.forget(event.modelId());
+        forget(event.modelId());
         event.variantIds().forEach(cache::invalidate);
         event.variantIds().forEach(shared::forget);
     }
@@ -160,7 +188,7 @@ public class PredictionService {
 
     private LoadedVariant.Output viaSharedEncoder(ModelService.ServingInfo serving, SessionCache.VariantSource source,
             List<String> inputs) {
-        SoftmaxHead head = shared.head(serving.variantId(), serving.sha256());
+        SoftmaxHead head = shared.head(serving.variantId(), serving.sha256(), serving.headSha256());
         SharedEncoders.Embedded embedded = shared.embed(source.baseModel(), source.maxSequenceLength(), inputs);
         return new LoadedVariant.Output(head.probabilities(embedded.embeddings()), embedded.embeddings(),
                 embedded.tokens());

@@ -1,12 +1,14 @@
 package dev.bonsai.inference;
 
 import dev.bonsai.platform.BonsaiConfig;
+import dev.bonsai.platform.Changes;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
 import dev.bonsai.tenant.TenantService;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +18,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * Per-tenant token buckets for predictions, on this replica: a tenant may make {@code burst}
  * requests at once and {@code requestsPerSecond} sustained; beyond that it gets 429 with the
  * seconds until a token is back in Retry-After. A tenant's own limit (set by an administrator)
- * replaces the service default; it is read from the database at most every
- * {@value #LIMIT_REFRESH_MILLIS} ms, and at once on this replica when it changes.
+ * replaces the service default. It is read again when it changes on any replica ({@link Changes}),
+ * and besides every {@value #LIMIT_REFRESH_MILLIS} ms, or every {@value #UNHEARD_LIMIT_REFRESH_MILLIS}
+ * ms while changes are not being heard.
  */
 @ApplicationScoped
 public class RateLimiter {
 
-    static final long LIMIT_REFRESH_MILLIS = 10_000;
+    static final long LIMIT_REFRESH_MILLIS = 300_000;
+    static final long UNHEARD_LIMIT_REFRESH_MILLIS = 10_000;
+
+    @Inject
+    Changes changes;
 
     @Inject
     BonsaiConfig config;
@@ -39,7 +46,8 @@ public class RateLimiter {
     public void acquire(String tenantId) {
         Bucket bucket = buckets.compute(tenantId, (id, existing) -> {
             long now = System.nanoTime();
-            if (existing == null || now - existing.limitReadAt > LIMIT_REFRESH_MILLIS * 1_000_000) {
+            long refresh = changes.listening() ? LIMIT_REFRESH_MILLIS : UNHEARD_LIMIT_REFRESH_MILLIS;
+            if (existing == null || now - existing.limitReadAt > refresh * 1_000_000) {
                 TenantService.RateLimit limit = tenants.predictionRateLimit(id).orElse(
                         new TenantService.RateLimit(config.inference().requestsPerSecond(), config.inference().burst()));
                 return existing == null ? new Bucket(limit, now) : existing.withLimit(limit, now);
@@ -59,6 +67,14 @@ public class RateLimiter {
 
     void limitsChanged(@Observes TenantService.LimitsChanged event) {
         buckets.remove(event.tenantId());
+    }
+
+    void changed(@Observes(during = TransactionPhase.AFTER_SUCCESS) Changes.Change change) {
+        switch (change.kind()) {
+            case LIMITS -> buckets.remove(change.id());
+            case EVERYTHING -> buckets.clear();
+            default -> { }
+        }
     }
 
     /** One tenant's bucket; {@link #take} is synchronised on it. */

@@ -37,6 +37,9 @@ public class SessionCache {
     BlobStore blobs;
 
     @Inject
+    dev.bonsai.model.VariantGraphs graphs;
+
+    @Inject
     BonsaiConfig config;
 
     @Inject
@@ -121,7 +124,7 @@ public class SessionCache {
 
     private LoadedVariant load(VariantSource source) {
         byte[] graph;
-        try (InputStream in = blobs.open(source.sha256())) {
+        try (InputStream in = graphs.open(source.sha256())) {
             graph = in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("could not read variant " + source.variantId(), e);

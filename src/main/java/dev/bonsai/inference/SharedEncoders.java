@@ -68,12 +68,16 @@ public class SharedEncoders {
     record Embedded(float[][] embeddings, int tokens) {
     }
 
-    /** The head of a head-method variant, read once from its graph. */
-    SoftmaxHead head(String variantId, String sha256) {
+    /**
+     * The head of a head-method variant: read once from its own small blob, or from its graph for
+     * a model stored without one.
+     */
+    SoftmaxHead head(String variantId, String graphSha256, String headSha256) {
         SoftmaxHead head = heads.get(variantId);
         if (head == null) {
-            try (InputStream in = blobs.open(sha256)) {
-                head = ClassifierGraph.split(in.readAllBytes()).head();
+            try (InputStream in = blobs.open(headSha256 != null ? headSha256 : graphSha256)) {
+                head = headSha256 != null ? SoftmaxHead.fromBytes(in.readAllBytes())
+                        : ClassifierGraph.split(in.readAllBytes()).head();
             } catch (IOException e) {
                 throw new UncheckedIOException("could not read variant " + variantId, e);
             }

@@ -51,6 +51,9 @@ public class Bundles {
     BlobStore blobs;
 
     @Inject
+    VariantGraphs graphs;
+
+    @Inject
     AgroalDataSource dataSource;
 
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -89,7 +92,10 @@ public class Bundles {
 
     private String build(ModelVariantEntity variant, ModelEntity model) throws IOException {
         BaseModel baseModel = BaseModel.byId(model.baseModel).orElseThrow();
-        byte[] graph = read(variant.sha256);
+        byte[] graph;
+        try (InputStream in = graphs.open(variant.sha256)) {
+            graph = in.readAllBytes();
+        }
         byte[] tokenizer;
         if (variant.tokenizerSha256 != null) {
             tokenizer = read(variant.tokenizerSha256);

@@ -1,6 +1,7 @@
 package dev.bonsai.model;
 
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.platform.Changes;
 import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
@@ -26,7 +27,8 @@ public class ModelService {
 
     /** What a finished fine-tuning job hands over; the artifact is already in blob storage. */
     public record NewModel(String tenantId, String name, String baseModel, String datasetId, String jobId, String method,
-            List<String> labels, Map<String, Object> metrics, String sha256, long bytes, Map<String, Object> provenance) {
+            List<String> labels, Map<String, Object> metrics, String sha256, long bytes, Map<String, Object> provenance,
+            String headSha256) {
     }
 
     /** An artifact to stream: its bytes come from {@link #open}. */
@@ -41,7 +43,7 @@ public class ModelService {
 
     /** Everything a prediction needs about one variant of a tenant's model. */
     public record ServingInfo(String modelId, String variantId, String sha256, long bytes, String baseModel,
-            List<String> labels, Map<String, Object> provenance, String tokenizerSha256) {
+            List<String> labels, Map<String, Object> provenance, String tokenizerSha256, String headSha256) {
     }
 
     /** A compressed variant to register; its graph (and tokenizer, if its own) are in blob storage. */
@@ -67,7 +69,7 @@ public class ModelService {
                     .orElseThrow(() -> ProblemException.notFound("variant", variant));
         }
         return new ServingInfo(model.id, chosen.id, chosen.sha256, chosen.bytes, model.baseModel, model.labels,
-                chosen.provenance, chosen.tokenizerSha256);
+                chosen.provenance, chosen.tokenizerSha256, chosen.headSha256);
     }
 
     @Inject
@@ -102,6 +104,7 @@ public class ModelService {
         variant.bytes = request.bytes();
         variant.metrics = request.metrics();
         variant.provenance = request.provenance();
+        variant.headSha256 = request.headSha256();
         variant.createdAt = model.createdAt;
         variant.persist();
         return model.id;
@@ -135,12 +138,19 @@ public class ModelService {
         ModelEntity model = ModelEntity.findById(modelId);
         if (model != null) {
             model.recommendedVariantId = variantId;
+            changes.announce(Changes.Kind.MODEL, modelId);
             changed.fire(new ModelChanged(modelId));
         }
     }
 
     @Inject
     jakarta.enterprise.event.Event<ModelChanged> changed;
+
+    @Inject
+    Changes changes;
+
+    @Inject
+    VariantGraphs graphs;
 
     /** A variant's metrics, replaced once its job has compared it with the others. */
     @Transactional
@@ -200,7 +210,7 @@ public class ModelService {
     }
 
     public InputStream open(Artifact artifact) throws IOException {
-        return blobs.open(artifact.sha256());
+        return graphs.open(artifact.sha256());
     }
 
     /** Deletes the model and its variants; artifacts no other variant uses are removed too. */
@@ -210,6 +220,7 @@ public class ModelService {
             ModelEntity model = find(tenantId, id);
             List<String> artifacts = deleteVariantRecords(variants(model.id));
             model.delete();
+            changes.announce(Changes.Kind.MODEL, model.id);
             return artifacts;
         });
         deleted.fire(new ModelDeleted(id, variantIds));
@@ -226,7 +237,10 @@ public class ModelService {
         if (made.isEmpty()) {
             return;
         }
-        List<String> hashes = QuarkusTransaction.requiringNew().call(() -> deleteVariantRecords(made));
+        List<String> hashes = QuarkusTransaction.requiringNew().call(() -> {
+            changes.announce(Changes.Kind.MODEL, modelId);
+            return deleteVariantRecords(made);
+        });
         deleted.fire(new ModelDeleted(modelId, made.stream().map(variant -> variant.id).toList()));
         removeUnused(hashes);
     }
@@ -241,6 +255,9 @@ public class ModelService {
             if (variant.bundleSha256 != null) {
                 hashes.add(variant.bundleSha256);
             }
+            if (variant.headSha256 != null) {
+                hashes.add(variant.headSha256);
+            }
             ModelVariantEntity.delete("id", variant.id);
         }
         return hashes;
@@ -249,7 +266,7 @@ public class ModelService {
     private void removeUnused(List<String> hashes) {
         for (String sha256 : hashes) {
             boolean used = QuarkusTransaction.requiringNew().call(() -> ModelVariantEntity.count(
-                    "sha256 = ?1 or tokenizerSha256 = ?1 or bundleSha256 = ?1", sha256) > 0);
+                    "sha256 = ?1 or tokenizerSha256 = ?1 or bundleSha256 = ?1 or headSha256 = ?1", sha256) > 0);
             if (!used) {
                 try {
                     blobs.delete(sha256);

@@ -47,6 +47,10 @@ public class ModelVariantEntity extends PanacheEntityBase {
     @Column(name = "tokenizer_sha256")
     public String tokenizerSha256;
 
+    /** A head-method original's classifier head ({@code SoftmaxHead.toBytes}) in blob storage; else null. */
+    @Column(name = "head_sha256")
+    public String headSha256;
+
     /** Its download bundle in blob storage, once built. */
     @Column(name = "bundle_sha256")
     public String bundleSha256;

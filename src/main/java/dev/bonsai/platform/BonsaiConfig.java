@@ -76,10 +76,10 @@ public interface BonsaiConfig {
 
         /**
          * How long a prediction reuses what it looked up about a model and variant instead of
-         * reading them again. This server forgets a model at once when it is deleted or its
-         * recommendation changes; other replicas do within this time.
+         * reading them again. Every replica forgets a model at once when it is deleted or its
+         * recommendation changes ({@link Changes}); while changes cannot be heard, nothing is reused.
          */
-        @WithDefault("PT2S")
+        @WithDefault("PT5M")
         java.time.Duration lookupTtl();
     }
 

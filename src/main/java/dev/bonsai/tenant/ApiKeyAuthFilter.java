@@ -19,7 +19,7 @@ public class ApiKeyAuthFilter {
     private static final String BEARER = "Bearer ";
 
     @Inject
-    ApiKeyService keys;
+    KnownKeys keys;
 
     @Inject
     Caller caller;

@@ -1,5 +1,6 @@
 package dev.bonsai.tenant;
 
+import dev.bonsai.platform.Changes;
 import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
@@ -14,6 +15,9 @@ import java.util.Optional;
 @ApplicationScoped
 @Transactional
 public class ApiKeyService {
+
+    @jakarta.inject.Inject
+    Changes changes;
 
     /** lastUsedAt is written at most this often per key, so reads do not each cost a write. */
     static final Duration LAST_USED_RESOLUTION = Duration.ofSeconds(60);
@@ -89,6 +93,7 @@ public class ApiKeyService {
                 .orElseThrow(() -> ProblemException.notFound("API key", keyId));
         if (key.revokedAt == null) {
             key.revokedAt = now();
+            changes.announce(Changes.Kind.KEYS, tenantId);
         }
         return ApiKey.of(key);
     }

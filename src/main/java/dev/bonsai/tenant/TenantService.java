@@ -1,5 +1,6 @@
 package dev.bonsai.tenant;
 
+import dev.bonsai.platform.Changes;
 import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
@@ -37,6 +38,9 @@ public class TenantService {
     @Inject
     jakarta.enterprise.event.Event<LimitsChanged> limitsChanged;
 
+    @Inject
+    Changes changes;
+
     /** A new tenant with its first API key, whose secret is shown only in this answer. */
     public record CreatedTenant(String id, String name, OffsetDateTime createdAt, ApiKeyService.CreatedApiKey apiKey) {
     }
@@ -68,6 +72,7 @@ public class TenantService {
                 .orElseThrow(() -> ProblemException.notFound("tenant", id));
         tenant.predictionsPerSecond = limit == null ? null : limit.requestsPerSecond();
         tenant.predictionBurst = limit == null ? null : limit.burst();
+        changes.announce(Changes.Kind.LIMITS, id);
         limitsChanged.fire(new LimitsChanged(id));
         return Tenant.of(tenant);
     }

@@ -83,6 +83,20 @@ class HeadTrainingAndExportTest {
     }
 
     @Test
+    void headRoundTripsThroughItsBytes() {
+        SoftmaxHead head = train(3).head();
+        byte[] bytes = head.toBytes();
+        assertEquals(12 + 4 * (384 * 3 + 3), bytes.length);
+        SoftmaxHead read = SoftmaxHead.fromBytes(bytes);
+        assertTrue(java.util.Arrays.deepEquals(head.weights(), read.weights()));
+        assertTrue(java.util.Arrays.equals(head.bias(), read.bias()));
+        assertThrows(IllegalArgumentException.class,
+                () -> SoftmaxHead.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 4)));
+        assertThrows(IllegalArgumentException.class,
+                () -> SoftmaxHead.fromBytes("not a head".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void exportedGraphReproducesTheTrainersProbabilities() throws Exception {
         HeadTrainer.Result result = train(3);
         byte[] encoderGraph;

@@ -6,9 +6,14 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.engine.ClassifierGraph;
+import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.model.ModelVariantEntity;
 import dev.bonsai.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,6 +39,9 @@ class FineTuneApiTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    @jakarta.inject.Inject
+    BlobStore blobs;
 
     static String createJob(String key, Map<String, Object> body) {
         return as(key).contentType(ContentType.JSON).body(body).post("/v1/fine-tuning/jobs").then().statusCode(201)
@@ -83,6 +91,8 @@ class FineTuneApiTest {
         as(key).get("/v1/models").then().statusCode(200).body("data.id", hasItem(modelId));
         as(key).get("/v1/models/" + modelId + "/variants").then().statusCode(200).body("data[0].id", equalTo(variantId));
 
+        // A head model's graph is not stored until something reads it; then it is made again, the same bytes.
+        assertFalse(blobs.exists(sha256), "a head model's graph is made on first read");
         var download = as(key).get("/v1/models/" + modelId + "/variants/" + variantId + "/content?format=onnx").then()
                 .statusCode(200).header("ETag", "\"" + sha256 + "\"")
                 .header("Content-Disposition", startsWith("attachment")).extract();
@@ -91,9 +101,22 @@ class FineTuneApiTest {
         assertEquals(sha256, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(onnx)));
         as(key).get("/v1/models/" + modelId + "/variants/" + variantId + "/content?format=tflite").then().statusCode(422);
 
-        // The dataset is free again, and the model can be deleted.
+        // The head is also stored on its own, for the shared encoder, and is the graph's head.
+        String headSha256 = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(
+                () -> ModelVariantEntity.<ModelVariantEntity>findById(variantId).headSha256);
+        SoftmaxHead stored;
+        try (java.io.InputStream in = blobs.open(headSha256)) {
+            stored = SoftmaxHead.fromBytes(in.readAllBytes());
+        }
+        SoftmaxHead inGraph = ClassifierGraph.split(onnx).head();
+        assertTrue(java.util.Arrays.deepEquals(inGraph.weights(), stored.weights()));
+        assertTrue(java.util.Arrays.equals(inGraph.bias(), stored.bias()));
+
+        // The dataset is free again, and the model can be deleted, with its artifacts.
         as(key).delete("/v1/models/" + modelId).then().statusCode(204);
         as(key).get("/v1/models/" + modelId).then().statusCode(404);
+        assertFalse(blobs.exists(headSha256), "the head blob is removed with its model");
+        assertFalse(blobs.exists(sha256), "the graph is removed with its model");
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.bonsai.model;
+
+import dev.bonsai.blob.BlobStore;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.ClassifierExport;
+import dev.bonsai.engine.SoftmaxHead;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The ONNX graphs of variants. A head-method model's original graph is the unchanged base encoder
+ * plus a head of a few KB, so storing one per model would cost about 90 MB a tenant; only its head
+ * is stored, and the graph is made again from the base model, the head, the labels and the
+ * provenance the first time something reads it (a download, a bundle, a compression job), then kept
+ * in blob storage. The export is deterministic, and the bytes are checked against the sha256 the
+ * variant has carried since it was made.
+ */
+@ApplicationScoped
+public class VariantGraphs {
+
+    @Inject
+    BlobStore blobs;
+
+    /** The metadata of a head model's graph: its provenance in a fixed (sorted) order. */
+    public static Map<String, String> metadata(Map<String, ?> provenance) {
+        Map<String, String> metadata = new TreeMap<>();
+        provenance.forEach((key, value) -> metadata.put(key, String.valueOf(value)));
+        return metadata;
+    }
+
+    /** A head model's graph: the base model's encoder with {@code head}, labels and provenance. */
+    public static byte[] headModelGraph(BaseModel model, SoftmaxHead head, List<String> labels, Map<String, ?> provenance)
+            throws IOException {
+        byte[] encoder;
+        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
+            if (onnx == null) {
+                throw new IOException("the base model " + model.id() + " is not on the class path");
+            }
+            encoder = onnx.readAllBytes();
+        }
+        return ClassifierExport.export(encoder, model, head, labels, metadata(provenance));
+    }
+
+    /** Opens the graph of the variant whose sha256 this is, making it first if it is not stored yet. */
+    public InputStream open(String sha256) throws IOException {
+        if (!blobs.exists(sha256)) {
+            materialize(sha256);
+        }
+        return blobs.open(sha256);
+    }
+
+    private record Parts(String baseModel, String headSha256, List<String> labels, Map<String, Object> provenance) {
+    }
+
+    private void materialize(String sha256) throws IOException {
+        Parts parts = QuarkusTransaction.requiringNew().call(() -> {
+            ModelVariantEntity variant = ModelVariantEntity.<ModelVariantEntity>find("sha256 = ?1 and headSha256 is not null",
+                    sha256).firstResult();
+            if (variant == null) {
+                return null;
+            }
+            ModelEntity model = ModelEntity.findById(variant.modelId);
+            return model == null ? null : new Parts(model.baseModel, variant.headSha256, model.labels, variant.provenance);
+        });
+        if (parts == null) {
+            throw new java.io.FileNotFoundException("no artifact " + sha256);
+        }
+        BaseModel model = BaseModel.byId(parts.baseModel())
+                .orElseThrow(() -> new IOException("unknown base model " + parts.baseModel()));
+        SoftmaxHead head;
+        try (InputStream in = blobs.open(parts.headSha256())) {
+            head = SoftmaxHead.fromBytes(in.readAllBytes());
+        }
+        byte[] graph = headModelGraph(model, head, parts.labels(), parts.provenance());
+        String made = blobs.putBytes(graph);
+        if (!made.equals(sha256)) {
+            blobs.delete(made);
+            throw new IOException("the graph made again for " + sha256 + " came out as " + made);
+        }
+    }
+}
