@@ -1,12 +1,15 @@
 // Serving benchmark against a running Bonsai server (benchmarks/serving.sh starts one).
 //
-//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID [MODELS]
+//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID MODELS TOKENIZER.json TARGETS
+//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID --serve TARGETS
 //
 // (a) raw: the downloaded model graph run in this process with ONNX Runtime, one thread, batch 32
 //     (throughput) and batch 1 (latency): the limit of this host;
 // (b) HTTP: one text per request at concurrency 1, 8 and 32, on the same texts;
 // (c) MODELS head-method models of as many tenants served together with mixed traffic: the
-//     server's resident memory and throughput, against one model.
+//     server's resident memory and throughput, against one model. The tenants' keys and models are
+//     written to TARGETS; with --serve, a freshly started server on the same data is measured the
+//     same way (one model, then all of them), without the models being made in that process.
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +43,13 @@ public class Serving {
         List<String> texts = LabelledTextFile.read(Path.of(args[2])).stream().map(LabelledTextFile.LabelledText::text)
                 .limit(2000).toList();
         long serverPid = Long.parseLong(args[3]);
-        int models = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        if (args[4].equals("--serve")) {
+            List<String[]> targets = Files.readAllLines(Path.of(args[5])).stream().map(line -> line.split(" ")).toList();
+            load(targets, texts, 32, targets.size());
+            manyModels(serverPid, targets, texts, "freshly started server");
+            return;
+        }
+        int models = Integer.parseInt(args[4]);
         String csv = "text,label\n" + String.join("\n", List.of(
                 "\"the match ended with a late goal\",sports", "\"the team won the cup final\",sports",
                 "\"the striker scored twice\",sports", "\"heavy rain is expected tonight\",weather",
@@ -89,8 +98,6 @@ public class Serving {
         }
 
         // (c) many tenants' head-method models
-        long rssOne = rss(serverPid);
-        Result one = load(List.<String[]>of(new String[] {key, model}), texts, 32, 2400);
         List<String[]> targets = new ArrayList<>();
         targets.add(new String[] {key, model});
         long setup = System.nanoTime();
@@ -101,13 +108,21 @@ public class Serving {
                 System.out.printf("    %d models created (%.0f s)%n", m, (System.nanoTime() - setup) / 1e9);
             }
         }
-        // Every model answers once, then mixed traffic over all of them.
+        Files.write(Path.of(args[6]), targets.stream().map(target -> target[0] + " " + target[1]).toList());
+        // Every model answers once, then one model alone, then mixed traffic over all of them.
         load(targets, texts, 32, targets.size());
-        Result many = load(targets, texts, 32, 2400);
+        manyModels(serverPid, targets, texts, "server that made the models");
+    }
+
+    static void manyModels(long serverPid, List<String[]> targets, List<String> texts, String which) throws Exception {
+        Result one = load(targets.subList(0, 1), texts, 32, 2400);
+        long rssOne = rss(serverPid);
+        Result many = load(targets, texts, 32, 4 * targets.size());
         long rssMany = rss(serverPid);
-        System.out.printf("(c) one model: %.1f texts/s, server RSS %d MB; %d models of %d tenants: %.1f texts/s (%.2f×),"
-                + " RSS %d MB (%.2f×)%n", one.throughput, rssOne >> 20, targets.size(), targets.size(), many.throughput,
-                many.throughput / one.throughput, rssMany >> 20, (double) rssMany / rssOne);
+        System.out.printf("(c) %s — one model: %.1f texts/s, RSS %d MB; %d models of %d tenants, mixed: %.1f texts/s"
+                + " (%.2f×), p50 %.2f ms, p99 %.2f ms, %d errors, RSS %d MB (%.2f×)%n", which, one.throughput, rssOne >> 20,
+                targets.size(), targets.size(), many.throughput, many.throughput / one.throughput, many.p50, many.p99,
+                many.errors, rssMany >> 20, (double) rssMany / rssOne);
     }
 
     record Result(double throughput, double p50, double p99, int errors) {

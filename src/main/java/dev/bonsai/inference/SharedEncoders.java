@@ -38,8 +38,8 @@ import org.jboss.logging.Logger;
  * Concurrent requests are batched dynamically: a batch takes what is queued and, when the previous
  * batch served more than one request (so callers are concurrent), waits up to {@code maxWait} for
  * more, closing at {@code maxBatchSize} rows. A lone caller, even one sending request after request,
- * is never held back. Each encoder's queue is bounded; a
- * full queue answers 503 with Retry-After.
+ * is never held back: while nothing else is queued or running, it runs the encoder on its own
+ * thread. Each encoder's queue is bounded; a full queue answers 503 with Retry-After.
  */
 @ApplicationScoped
 public class SharedEncoders {
@@ -97,6 +97,10 @@ public class SharedEncoders {
     /** Pooled, normalised embeddings of {@code texts} from the shared encoder, batched with other requests. */
     Embedded embed(BaseModel model, int maxLength, List<String> texts) {
         Batcher batcher = batchers.computeIfAbsent(model.id() + "/" + maxLength, key -> new Batcher(model, maxLength));
+        Embedded alone = batcher.runIfIdle(texts);
+        if (alone != null) {
+            return alone;
+        }
         Job job = new Job(texts, new CompletableFuture<>());
         if (!batcher.queue.offer(job)) {
             registry.counter("bonsai.predictions.rejected", "reason", "overloaded").increment();
@@ -134,7 +138,9 @@ public class SharedEncoders {
         private final DistributionSummary requests;
         private volatile boolean running = true;
         /** Requests in the last batch: more than one means callers are concurrent. */
-        private int lastBatchRequests;
+        private volatile int lastBatchRequests;
+        /** Held while the encoder runs, by this thread or by a caller running it itself. */
+        private final java.util.concurrent.locks.ReentrantLock encoding = new java.util.concurrent.locks.ReentrantLock();
 
         Batcher(BaseModel model, int maxLength) {
             encoder = Encoder.open(model, new Encoder.Options(config.engine().intraOpThreads(),
@@ -176,7 +182,12 @@ public class SharedEncoders {
                         count += next.texts().size();
                     }
                     lastBatchRequests = batch.size();
-                    run(batch, count);
+                    encoding.lock();
+                    try {
+                        run(batch, count);
+                    } finally {
+                        encoding.unlock();
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     batch.forEach(job -> job.result().completeExceptionally(e));
@@ -185,6 +196,29 @@ public class SharedEncoders {
                     LOG.errorf(e, "Shared encoder batch failed");
                     batch.forEach(job -> job.result().completeExceptionally(e));
                 }
+            }
+        }
+
+        /**
+         * Runs a request on the caller's thread when nothing else is waiting or running and callers
+         * have not been concurrent: a lone caller then skips two thread hand-offs. Null otherwise.
+         */
+        Embedded runIfIdle(List<String> texts) {
+            if (lastBatchRequests > 1 || !queue.isEmpty() || !encoding.tryLock()) {
+                return null;
+            }
+            try {
+                if (!queue.isEmpty()) {
+                    return null;
+                }
+                int[] counts = new int[texts.size()];
+                float[][] embeddings = encoder.embed(texts, counts);
+                rows.record(texts.size());
+                requests.record(1);
+                lastBatchRequests = 1;
+                return new Embedded(embeddings, java.util.Arrays.stream(counts).sum());
+            } finally {
+                encoding.unlock();
             }
         }
 
