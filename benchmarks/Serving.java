@@ -5,7 +5,8 @@
 //
 // (a) raw: the downloaded model graph run in this process with ONNX Runtime, one thread, batch 32
 //     (throughput) and batch 1 (latency): the limit of this host;
-// (b) HTTP: one text per request at concurrency 1, 8 and 32, on the same texts;
+// (b) HTTP: one text per request at concurrency 1, 8 and 32, on the same texts, with this
+//     program's Java client and, when Debian's wrk is installed, with wrk (benchmarks/predict.lua);
 // (c) MODELS head-method models of as many tenants served together with mixed traffic: the
 //     server's resident memory and throughput, against one model. The tenants' keys and models are
 //     written to TARGETS; with --serve, a freshly started server on the same data is measured the
@@ -45,7 +46,6 @@ public class Serving {
         long serverPid = Long.parseLong(args[3]);
         if (args[4].equals("--serve")) {
             List<String[]> targets = Files.readAllLines(Path.of(args[5])).stream().map(line -> line.split(" ")).toList();
-            load(targets, texts, 32, targets.size());
             manyModels(serverPid, targets, texts, "freshly started server");
             return;
         }
@@ -97,6 +97,25 @@ public class Serving {
                     result.errors);
         }
 
+        // (b) again with wrk, a load generator in C whose own cost per request is far smaller
+        if (wrkInstalled()) {
+            Path bodies = Files.createTempFile("bodies", ".jsonl");
+            List<String> lines = new ArrayList<>();
+            for (String text : texts) {
+                lines.add(JSON.writeValueAsString(Map.of("inputs", List.of(text))));
+            }
+            Files.write(bodies, lines);
+            for (int concurrency : new int[] {1, 8, 32}) {
+                Result result = wrk(base + "/v1/models/" + model + "/predictions", bodies, key, concurrency);
+                System.out.printf("(b) HTTP with wrk, concurrency %d: %.1f texts/s (%.2f of raw), p50 %.2f ms, p99 %.2f ms,"
+                        + " %d errors%n", concurrency, result.throughput, result.throughput / rawThroughput, result.p50,
+                        result.p99, result.errors);
+            }
+            Files.delete(bodies);
+        } else {
+            System.out.println("(b) with wrk: skipped, wrk is not installed (apt-get install wrk)");
+        }
+
         // (c) many tenants' head-method models
         List<String[]> targets = new ArrayList<>();
         targets.add(new String[] {key, model});
@@ -109,14 +128,14 @@ public class Serving {
             }
         }
         Files.write(Path.of(args[6]), targets.stream().map(target -> target[0] + " " + target[1]).toList());
-        // Every model answers once, then one model alone, then mixed traffic over all of them.
-        load(targets, texts, 32, targets.size());
         manyModels(serverPid, targets, texts, "server that made the models");
     }
 
+    /** One model alone, then every model once, then mixed traffic over all of them. */
     static void manyModels(long serverPid, List<String[]> targets, List<String> texts, String which) throws Exception {
         Result one = load(targets.subList(0, 1), texts, 32, 2400);
         long rssOne = rss(serverPid);
+        load(targets, texts, 32, targets.size());
         Result many = load(targets, texts, 32, 4 * targets.size());
         long rssMany = rss(serverPid);
         System.out.printf("(c) %s — one model: %.1f texts/s, RSS %d MB; %d models of %d tenants, mixed: %.1f texts/s"
@@ -196,6 +215,49 @@ public class Serving {
     static HttpResponse<byte[]> get(String key, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key).GET()
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static boolean wrkInstalled() throws InterruptedException {
+        try {
+            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor() >= 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** 20 s of wrk at {@code concurrency} connections, after 5 s of warm-up. */
+    static Result wrk(String url, Path bodies, String key, int concurrency) throws Exception {
+        String script = Path.of("benchmarks/predict.lua").toAbsolutePath().toString();
+        run("wrk", "-t1", "-c" + concurrency, "-d5s", "-s", script, url, "--", bodies.toString(), key);
+        String out = run("wrk", "-t1", "-c" + concurrency, "-d20s", "--latency", "-s", script, url, "--", bodies.toString(),
+                key);
+        java.util.regex.Matcher p50 = java.util.regex.Pattern.compile("50%\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        java.util.regex.Matcher p99 = java.util.regex.Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
+        java.util.regex.Matcher rate = java.util.regex.Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
+        java.util.regex.Matcher errors = java.util.regex.Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(out);
+        if (!p50.find() || !p99.find() || !rate.find()) {
+            throw new IllegalStateException("unexpected wrk output:\n" + out);
+        }
+        return new Result(Double.parseDouble(rate.group(1)), millis(p50), millis(p99),
+                errors.find() ? Integer.parseInt(errors.group(1)) : 0);
+    }
+
+    static double millis(java.util.regex.Matcher latency) {
+        double value = Double.parseDouble(latency.group(1));
+        return switch (latency.group(2)) {
+            case "us" -> value / 1000;
+            case "s" -> value * 1000;
+            default -> value;
+        };
+    }
+
+    static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+        }
+        return out;
     }
 
     static long rss(long pid) throws Exception {
