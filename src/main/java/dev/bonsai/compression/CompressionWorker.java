@@ -200,7 +200,15 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                 }, cancelled);
         for (int r = 0; r < recipes.size(); r++) {
             String recipe = recipes.get(r);
-            Compression.Variant variant = compression.apply(recipe);
+            Compression.Variant variant;
+            try {
+                variant = compression.apply(recipe);
+            } catch (dev.bonsai.engine.EncoderTrainer.DivergedException e) {
+                // One recipe's distillation failing is no reason to lose the others.
+                events.message(job.id, "warning", recipe + " was skipped: its distillation diverged (" + e.getMessage()
+                        + ").");
+                continue;
+            }
             String precision = recipe.endsWith(Compression.INT8_DYNAMIC) || recipe.endsWith(Compression.INT8_STATIC) ? "int8"
                     : recipe.endsWith(Compression.FP16) ? "fp16" : "fp32";
             VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
