@@ -16,14 +16,18 @@ public interface BlobStore {
      */
     void putFile(String sha256, Path file) throws IOException;
 
-    /** Stores bytes already in memory (a model graph, say) and returns their sha256. */
-    default String putBytes(byte[] bytes) throws IOException {
-        String sha256;
+    /** The key bytes are stored under: their lowercase hex SHA-256. */
+    static String sha256(byte[] bytes) {
         try {
-            sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Stores bytes already in memory (a model graph, say) and returns their sha256. */
+    default String putBytes(byte[] bytes) throws IOException {
+        String sha256 = sha256(bytes);
         Path file = java.nio.file.Files.createTempFile(scratchDirectory(), "blob", ".bin");
         java.nio.file.Files.write(file, bytes);
         putFile(sha256, file);

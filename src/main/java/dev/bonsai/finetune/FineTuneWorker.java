@@ -4,7 +4,6 @@ import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
-import dev.bonsai.engine.ClassifierExport;
 import dev.bonsai.engine.Encoder;
 import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
@@ -268,18 +267,13 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.job", job.id);
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
                 + ", djl-tokenizers 0.35.1" + (headOnly ? "" : ", djl-pytorch 0.35.1 (PyTorch 2.7.1)"));
-        byte[] graph = headOnly ? VariantGraphs.headModelGraph(model, head, labels, provenance)
-                : ClassifierExport.export(encoderGraph, model, head, labels, VariantGraphs.metadata(provenance));
+        byte[] graph = VariantGraphs.export(encoderGraph, model, head, labels, provenance);
         String sha256;
         String headSha256 = null;
         if (headOnly) {
             // The base encoder plus this head: only the head is stored (the shared encoder serves
             // it); VariantGraphs makes the graph again the first time it is read.
-            try {
-                sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(graph));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            sha256 = BlobStore.sha256(graph);
             headSha256 = blobs.putBytes(head.toBytes());
         } else {
             sha256 = blobs.putBytes(graph);

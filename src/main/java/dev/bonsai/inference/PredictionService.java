@@ -162,10 +162,6 @@ public class PredictionService {
         lookups.removeIf(lookup -> lookup.serving().modelId().equals(modelId));
     }
 
-    void modelChanged(@Observes dev.bonsai.model.ModelChanged event) {
-        forget(event.modelId());
-    }
-
     void modelDeleted(@Observes ModelDeleted event) {
         forget(event.modelId());
         event.variantIds().forEach(cache::invalidate);

@@ -65,10 +65,6 @@ public class RateLimiter {
         }
     }
 
-    void limitsChanged(@Observes TenantService.LimitsChanged event) {
-        buckets.remove(event.tenantId());
-    }
-
     void changed(@Observes(during = TransactionPhase.AFTER_SUCCESS) Changes.Change change) {
         switch (change.kind()) {
             case LIMITS -> buckets.remove(change.id());

@@ -139,12 +139,8 @@ public class ModelService {
         if (model != null) {
             model.recommendedVariantId = variantId;
             changes.announce(Changes.Kind.MODEL, modelId);
-            changed.fire(new ModelChanged(modelId));
         }
     }
-
-    @Inject
-    jakarta.enterprise.event.Event<ModelChanged> changed;
 
     @Inject
     Changes changes;

@@ -27,24 +27,15 @@ public class VariantGraphs {
     @Inject
     BlobStore blobs;
 
-    /** The metadata of a head model's graph: its provenance in a fixed (sorted) order. */
-    public static Map<String, String> metadata(Map<String, ?> provenance) {
+    /**
+     * A fine-tuned model's graph: {@code encoder} with {@code head}, labels and provenance (in a
+     * fixed, sorted order, so that the same parts always give the same bytes).
+     */
+    public static byte[] export(byte[] encoder, BaseModel model, SoftmaxHead head, List<String> labels,
+            Map<String, ?> provenance) {
         Map<String, String> metadata = new TreeMap<>();
         provenance.forEach((key, value) -> metadata.put(key, String.valueOf(value)));
-        return metadata;
-    }
-
-    /** A head model's graph: the base model's encoder with {@code head}, labels and provenance. */
-    public static byte[] headModelGraph(BaseModel model, SoftmaxHead head, List<String> labels, Map<String, ?> provenance)
-            throws IOException {
-        byte[] encoder;
-        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
-            if (onnx == null) {
-                throw new IOException("the base model " + model.id() + " is not on the class path");
-            }
-            encoder = onnx.readAllBytes();
-        }
-        return ClassifierExport.export(encoder, model, head, labels, metadata(provenance));
+        return ClassifierExport.export(encoder, model, head, labels, metadata);
     }
 
     /** Opens the graph of the variant whose sha256 this is, making it first if it is not stored yet. */
@@ -77,7 +68,14 @@ public class VariantGraphs {
         try (InputStream in = blobs.open(parts.headSha256())) {
             head = SoftmaxHead.fromBytes(in.readAllBytes());
         }
-        byte[] graph = headModelGraph(model, head, parts.labels(), parts.provenance());
+        byte[] encoder;
+        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
+            if (onnx == null) {
+                throw new IOException("the base model " + model.id() + " is not on the class path");
+            }
+            encoder = onnx.readAllBytes();
+        }
+        byte[] graph = export(encoder, model, head, parts.labels(), parts.provenance());
         String made = blobs.putBytes(graph);
         if (!made.equals(sha256)) {
             blobs.delete(made);

@@ -31,13 +31,6 @@ public class TenantService {
             @jakarta.validation.constraints.Max(100000) Integer burst) {
     }
 
-    /** Fired when a tenant's limits change, so that caches of them can drop it. */
-    public record LimitsChanged(String tenantId) {
-    }
-
-    @Inject
-    jakarta.enterprise.event.Event<LimitsChanged> limitsChanged;
-
     @Inject
     Changes changes;
 
@@ -73,7 +66,6 @@ public class TenantService {
         tenant.predictionsPerSecond = limit == null ? null : limit.requestsPerSecond();
         tenant.predictionBurst = limit == null ? null : limit.burst();
         changes.announce(Changes.Kind.LIMITS, id);
-        limitsChanged.fire(new LimitsChanged(id));
         return Tenant.of(tenant);
     }
 
