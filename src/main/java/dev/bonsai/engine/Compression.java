@@ -161,15 +161,20 @@ public final class Compression {
                         }
                     }
                 }
-                VocabularyPruning.Result pruned = VocabularyPruning.prune(input.graph(), input.tokenizerJson(), used);
+                VocabularyPruning.Result pruned = VocabularyPruning.prune(input.graph(), input.tokenizerJson(), used,
+                        source.maxLength());
                 details.put("vocabulary", pruned.vocabularyAfter() + " of " + pruned.vocabularyBefore() + " tokens kept");
+                if (pruned.positionsAfter() < pruned.positionsBefore()) {
+                    details.put("positions", pruned.positionsAfter() + " of " + pruned.positionsBefore()
+                            + " positions kept (the maximum sequence length)");
+                }
                 yield new Variant(recipe, pruned.graph(), pruned.tokenizerJson(), details);
             }
             case INT8_DYNAMIC -> {
                 listener.step(recipe, INT8_DYNAMIC, "Quantizing the weights to int8 (dynamic activations).");
                 DynamicQuantization.Result quantized = DynamicQuantization.quantize(input.graph());
                 details.put("int8", quantized.report().matMulsQuantized() + " MatMuls quantized per column"
-                        + (quantized.report().embeddingsQuantized() ? ", word embeddings quantized per row" : ""));
+                        + (quantized.report().embeddingsQuantized() ? ", word and position embeddings quantized per row" : ""));
                 yield new Variant(recipe, quantized.graph(), input.tokenizerJson(), details);
             }
             case INT8_STATIC -> {
@@ -178,7 +183,7 @@ public final class Compression {
                 StaticQuantization.Result quantized = StaticQuantization.quantize(input.graph(), input.tokenizerJson(),
                         source.maxLength(), source.trainTexts());
                 details.put("int8", quantized.matMulsQuantized() + " MatMuls quantized per column with activation ranges"
-                        + " calibrated on " + quantized.calibrationTexts() + " training texts; word embeddings per row");
+                        + " calibrated on " + quantized.calibrationTexts() + " training texts; word and position embeddings per row");
                 yield new Variant(recipe, quantized.graph(), input.tokenizerJson(), details);
             }
             case FP16 -> {

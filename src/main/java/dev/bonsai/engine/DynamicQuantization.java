@@ -14,8 +14,8 @@ import java.util.Set;
  * MatMul with a weight initializer becomes
  * {@code DynamicQuantizeLinear(x) → MatMulInteger(u8 × s8) → Cast → Mul(x_scale · w_scale)}, with
  * symmetric per-output-column weight scales (per-tensor scales lose too much, measured min cosine
- * 0.86). The word-embedding table is stored as int8 rows with a scale per row and dequantized
- * after the lookup. Activations are quantized at run time, per tensor, so no calibration data is
+ * 0.86). The word- and position-embedding tables are stored as int8 rows with a scale per row and
+ * dequantized after the lookup. Activations are quantized at run time, per tensor, so no calibration data is
  * needed. Opset 11 operations only.
  */
 public final class DynamicQuantization {
@@ -67,7 +67,7 @@ public final class DynamicQuantization {
                 continue;
             }
             OnnxMl.TensorProto table = node.getOpType().equals("Gather") ? initializers.get(node.getInput(0)) : null;
-            if (table != null && table.getName().contains("word_embeddings") && quantizable(table)
+            if (table != null && isEmbeddingTable(table.getName()) && quantizable(table)
                     && uses.get(table.getName()) == 1) {
                 nodes.addAll(quantizedGather(node, table, added));
                 replaced.add(table.getName());
@@ -154,6 +154,11 @@ public final class DynamicQuantization {
     }
 
     /** Gather(table, ids) → Gather(int8 table, ids) · Gather(row scales, ids). */
+    /** Lookup tables stored as int8 rows (the tiny token-type table stays fp32). */
+    private static boolean isEmbeddingTable(String name) {
+        return name.contains("word_embeddings") || name.contains("position_embeddings");
+    }
+
     private static List<OnnxMl.NodeProto> quantizedGather(OnnxMl.NodeProto node, OnnxMl.TensorProto table,
             List<OnnxMl.TensorProto> added) {
         int rows = (int) table.getDims(0);

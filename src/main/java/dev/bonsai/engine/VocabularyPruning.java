@@ -5,15 +5,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
  * Drops the word-embedding rows of tokens that never occur in the tenant's texts and renumbers
- * the rest, with a tokenizer whose vocabulary is renumbered the same way.
+ * the rest, with a tokenizer whose vocabulary is renumbered the same way; and drops the
+ * position-embedding rows past the model's maximum sequence length, which its tokenizer never
+ * reaches (the variant then takes at most that many tokens, as it is served).
  *
  * <p>Lossless on the texts the kept set was built from: WordPiece picks the longest vocabulary
  * entry at each position, so a word whose pieces are all kept is split exactly as before and gets
@@ -23,20 +29,27 @@ import java.util.Map;
 public final class VocabularyPruning {
 
     private static final String WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
+    private static final String POSITION_EMBEDDINGS = "embeddings.position_embeddings.weight";
+    private static final String POSITION_IDS = "embeddings.position_ids";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private VocabularyPruning() {
     }
 
-    public record Result(byte[] graph, byte[] tokenizerJson, int vocabularyBefore, int vocabularyAfter) {
+    public record Result(byte[] graph, byte[] tokenizerJson, int vocabularyBefore, int vocabularyAfter,
+            int positionsBefore, int positionsAfter) {
     }
 
     /**
      * @param graph a classifier or encoder graph with the fp32 word-embedding table
      * @param tokenizerJson the base model's {@code tokenizer.json}
      * @param used ids of the tokens the tenant's texts produce
+     * @param maxLength the most tokens the model is given (its tokenizer truncates there)
      */
-    public static Result prune(byte[] graph, byte[] tokenizerJson, BitSet used) {
+    public static Result prune(byte[] graph, byte[] tokenizerJson, BitSet used, int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be positive: " + maxLength);
+        }
         ObjectNode tokenizer = read(tokenizerJson);
         ObjectNode vocabulary = (ObjectNode) tokenizer.path("model").path("vocab");
         if (!"WordPiece".equals(tokenizer.path("model").path("type").asText()) || vocabulary.isEmpty()) {
@@ -81,8 +94,19 @@ public final class VocabularyPruning {
         OnnxMl.ModelProto model = ClassifierExport.parse(graph);
         OnnxMl.GraphProto.Builder builder = model.getGraph().toBuilder();
         boolean found = false;
+        int positionsBefore = 0;
+        int positions = 0;
         for (int i = 0; i < builder.getInitializerCount(); i++) {
             OnnxMl.TensorProto table = builder.getInitializer(i);
+            if (table.getName().equals(POSITION_EMBEDDINGS) && table.getDataType() == OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+                positionsBefore = (int) table.getDims(0);
+                positions = Math.min(positionsBefore, maxLength);
+                int width = (int) table.getDims(1);
+                float[] rows = Arrays.copyOf(TransformerWeights.floats(table), positions * width);
+                builder.setInitializer(i, table.toBuilder().clearDims().addDims(positions).addDims(width).clearFloatData()
+                        .setRawData(ClassifierExport.floatTensor("rows", rows).getRawData()));
+                continue;
+            }
             if (!table.getName().equals(WORD_EMBEDDINGS)) {
                 continue;
             }
@@ -104,9 +128,26 @@ public final class VocabularyPruning {
         if (!found) {
             throw new IllegalArgumentException("the graph has no " + WORD_EMBEDDINGS);
         }
+        if (positions < positionsBefore) {
+            // The ids the graph slices its position lookups from: as many as there are rows left.
+            for (int i = 0; i < builder.getInitializerCount(); i++) {
+                OnnxMl.TensorProto ids = builder.getInitializer(i);
+                if (ids.getName().equals(POSITION_IDS)) {
+                    if (ids.getDataType() != OnnxMl.TensorProto.DataType.INT64.getNumber() || ids.getDimsCount() != 2) {
+                        throw new IllegalArgumentException("the graph's " + POSITION_IDS + " are not [1, positions] int64");
+                    }
+                    ByteBuffer raw = ByteBuffer.allocate(8 * positions).order(ByteOrder.LITTLE_ENDIAN);
+                    for (long position = 0; position < positions; position++) {
+                        raw.putLong(position);
+                    }
+                    builder.setInitializer(i, ids.toBuilder().clearDims().addDims(1).addDims(positions).clearInt64Data()
+                            .setRawData(ByteString.copyFrom(raw.array())));
+                }
+            }
+        }
         byte[] result = model.toBuilder().setGraph(builder).build().toByteArray();
         try {
-            return new Result(result, JSON.writeValueAsBytes(tokenizer), before, next);
+            return new Result(result, JSON.writeValueAsBytes(tokenizer), before, next, positionsBefore, positions);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
