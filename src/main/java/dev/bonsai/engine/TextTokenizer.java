@@ -50,6 +50,28 @@ public final class TextTokenizer implements AutoCloseable {
         return counts;
     }
 
+    /**
+     * The shortest length, a multiple of {@code step} and at most {@code max}, that holds every
+     * token of at least {@code share} of {@code texts} (special tokens included): the automatic
+     * maximum sequence length. Padding and attention cost grow with the length, so a length
+     * fitted to the texts, not the model's limit, is what keeps training and serving fast.
+     */
+    public int lengthCovering(List<String> texts, double share, int step, int max) {
+        if (texts.isEmpty()) {
+            return Math.min(max, step);
+        }
+        int[] counts = new int[texts.size()];
+        int chunk = 1024;
+        for (int start = 0; start < texts.size(); start += chunk) {
+            int[] part = countTokens(texts.subList(start, Math.min(texts.size(), start + chunk)));
+            System.arraycopy(part, 0, counts, start, part.length);
+        }
+        java.util.Arrays.sort(counts);
+        int covering = counts[Math.max(0, (int) Math.ceil(share * counts.length) - 1)];
+        int length = Math.max(step, (covering + step - 1) / step * step);
+        return Math.min(max, length);
+    }
+
     /** Token ids of one text, special tokens included, untruncated. */
     public long[] ids(String text) {
         return tokenizer.encode(text).getIds();

@@ -8,6 +8,7 @@ import dev.bonsai.engine.Encoder;
 import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.TextTokenizer;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
@@ -35,6 +36,11 @@ import org.jboss.logging.Logger;
 public class FineTuneWorker implements JobScheduler.JobWorker {
 
     private static final Logger LOG = Logger.getLogger(FineTuneWorker.class);
+
+    /** The automatic maximum sequence length holds this share of the dataset's texts whole… */
+    static final double AUTO_LENGTH_SHARE = 0.99;
+    /** …rounded up to a multiple of this many tokens. */
+    static final int AUTO_LENGTH_STEP = 16;
 
     @Inject
     TrainingData data;
@@ -115,7 +121,17 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         Object validationDataset = job.hyperparameters.get("validationDataset");
         TrainingData.Rows validationRows = validationDataset == null ? null
                 : data.read(job.tenantId, validationDataset.toString(), "validationDataset");
-        int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), model.maxSequenceLength());
+        int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), -1);
+        if (maxLength < 0) {
+            try (TextTokenizer tokenizer = TextTokenizer.open(model)) {
+                maxLength = tokenizer.lengthCovering(rows.texts(), AUTO_LENGTH_SHARE, AUTO_LENGTH_STEP, model.maxSequenceLength());
+            }
+            if (job.checkpointEpoch == null) {
+                events.message(job.id, "info", "Maximum sequence length " + maxLength + " tokens: enough for "
+                        + Math.round(AUTO_LENGTH_SHARE * 100) + "% of the dataset's texts (" + model.id() + " reads up to "
+                        + model.maxSequenceLength() + ").");
+            }
+        }
         Encoder.Options options = new Encoder.Options(config.engine().intraOpThreads(), 32, maxLength);
 
         boolean headOnly = job.method.equals("head");

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * The fine-tuning hyperparameters a request may set. Each is a number or {@code "auto"} (the
  * default). Auto values, chosen from the data when the job runs: epochs for about 4,000 steps
- * (10 to 200), batchSize 32 (fewer for tiny sets), learningRate 0.01, the model's own
- * maxSequenceLength, seed 42, earlyStoppingPatience 5, and classWeights "balanced" when the largest
+ * (10 to 200), batchSize 32 (fewer for tiny sets), learningRate 0.01, maxSequenceLength enough for
+ * 99% of the dataset's texts (a multiple of 16, at most the model's), seed 42, earlyStoppingPatience 5, and classWeights "balanced" when the largest
  * class is more than 3 times the smallest ("none" and "balanced" may also be asked for).
  */
 final class Hyperparameters {

@@ -44,7 +44,7 @@ public class FineTuningPages {
             Map.of("name", "epochs", "auto", "head: about 4,000 steps (10–200); partial and full: 3"),
             Map.of("name", "batchSize", "auto", "head 32; partial and full 16"),
             Map.of("name", "learningRate", "auto", "head 0.01; partial and full 3e-5"),
-            Map.of("name", "maxSequenceLength", "auto", "the base model's own"),
+            Map.of("name", "maxSequenceLength", "auto", "enough for 99% of the texts, at most the base model's"),
             Map.of("name", "unfreezeLayers", "auto", "partial: a third of the layers"),
             Map.of("name", "seed", "auto", "42"),
             Map.of("name", "earlyStoppingPatience", "auto", "head 5; partial and full 2"));

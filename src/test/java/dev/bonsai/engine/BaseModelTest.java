@@ -36,6 +36,21 @@ class BaseModelTest {
     }
 
     @Test
+    void automaticLengthHoldsTheShareOfTextsAskedFor() {
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 99; i++) {
+            texts.add("short text number " + i); // 6 tokens with [CLS] and [SEP]
+        }
+        texts.add("word ".repeat(100)); // 102 tokens
+        try (TextTokenizer tokenizer = TextTokenizer.open(BaseModel.ALL_MINILM_L6_V2)) {
+            assertEquals(16, tokenizer.lengthCovering(texts, 0.99, 16, 256), "the one long text is cut");
+            assertEquals(112, tokenizer.lengthCovering(texts, 1.0, 16, 256), "every text whole, in steps of 16");
+            assertEquals(64, tokenizer.lengthCovering(texts, 1.0, 16, 64), "never past the model's limit");
+            assertEquals(16, tokenizer.lengthCovering(List.of(), 0.99, 16, 256));
+        }
+    }
+
+    @Test
     void chineseTokenizerSplitsCharacters() {
         try (TextTokenizer tokenizer = TextTokenizer.open(BaseModel.BGE_SMALL_ZH_V15)) {
             assertEquals(2 + 4, tokenizer.countTokens(List.of("服务很好"))[0]);

@@ -79,6 +79,11 @@ class FineTuneApiTest {
         List<String> types = events.getList("data.type");
         assertTrue(types.contains("metrics"), "per-epoch metrics events");
         assertTrue(events.getList("data.message", String.class).stream().anyMatch(m -> m.startsWith("Model ")));
+        // The maximum length was left to "auto": fitted to the short sample texts, not the model's 256.
+        String length = events.getList("data.message", String.class).stream()
+                .filter(m -> m != null && m.startsWith("Maximum sequence length ")).findFirst().orElseThrow();
+        assertTrue(length.startsWith("Maximum sequence length 16 tokens") || length.startsWith("Maximum sequence length 32 tokens"),
+                length);
 
         JsonPath model = as(key).get("/v1/models/" + modelId).then().statusCode(200)
                 .body("name", equalTo("topics")).body("baseModel", equalTo("all-minilm-l6-v2"))
