@@ -85,6 +85,7 @@ public class Compress {
             long start = System.nanoTime();
             Compression.Variant variant = compression.apply(recipe);
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            variant.details().forEach((key, value) -> System.out.println("  " + recipe + " " + key + ": " + value));
             rows.put(recipe, measure(recipe, variant.graph(), variant.tokenizerJson(), maxLength, testTexts, truth, labels,
                     seconds));
         }
