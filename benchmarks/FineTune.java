@@ -38,6 +38,9 @@ public class FineTune {
         double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 3e-5;
         Path output = args.length > 8 ? Path.of(args[8]) : null;
         long seed = 42;
+        // The sample and the split always use seed 42; -DtrainingSeed=N changes only the training's
+        // own randomness (batch order, head initialisation), to see how much a result owes to it.
+        long trainingSeed = Long.getLong("trainingSeed", seed);
 
         List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
         List<LabelledTextFile.LabelledText> test = LabelledTextFile.read(testFile);
@@ -74,7 +77,7 @@ public class FineTune {
         }
         long trainStart = System.nanoTime();
         int[] fitY = indexes(fit, labels);
-        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(null, null, null, seed, null, null, fitY,
+        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(null, null, null, trainingSeed, null, null, fitY,
                 labels.size());
         HeadTrainer.Result result = new HeadTrainer().train(fitX, fitY, validationX, indexes(validation, labels), labels,
                 hyperparameters, (epoch, total) -> { }, () -> false);
@@ -89,7 +92,7 @@ public class FineTune {
             try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
                 graph = onnx.readAllBytes();
             }
-            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, seed, 2,
+            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, trainingSeed, 2,
                     model.layers(), maxLength, hyperparameters.classWeights());
             long fullStart = System.nanoTime();
             EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, graph, texts(fit), fitY, texts(validation),
