@@ -14,9 +14,9 @@ import java.util.Set;
  * MatMul with a weight initializer becomes
  * {@code DynamicQuantizeLinear(x) → MatMulInteger(u8 × s8) → Cast → Mul(x_scale · w_scale)}, with
  * symmetric per-output-column weight scales (per-tensor scales lose too much, measured min cosine
- * 0.86). The word- and position-embedding tables are stored as int8 rows with a scale per row and
- * dequantized after the lookup. Activations are quantized at run time, per tensor, so no calibration data is
- * needed. Opset 11 operations only.
+ * 0.86). The word- and position-embedding tables are stored as int8 rows with a scale per row
+ * and dequantized after the lookup. Activations are quantized at run time, per tensor, so no
+ * calibration data is needed. Opset 11 operations only.
  */
 public final class DynamicQuantization {
 
@@ -153,12 +153,12 @@ public final class DynamicQuantization {
         return nodes;
     }
 
-    /** Gather(table, ids) → Gather(int8 table, ids) · Gather(row scales, ids). */
     /** Lookup tables stored as int8 rows (the tiny token-type table stays fp32). */
     private static boolean isEmbeddingTable(String name) {
         return name.contains("word_embeddings") || name.contains("position_embeddings");
     }
 
+    /** Gather(table, ids) → Gather(int8 table, ids) · Gather(row scales, ids). */
     private static List<OnnxMl.NodeProto> quantizedGather(OnnxMl.NodeProto node, OnnxMl.TensorProto table,
             List<OnnxMl.TensorProto> added) {
         int rows = (int) table.getDims(0);
