@@ -7,6 +7,7 @@ import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierGraph;
 import dev.bonsai.engine.Compression;
+import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.VariantMeasurement;
 import dev.bonsai.finetune.TrainingData;
@@ -15,6 +16,7 @@ import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.job.JobStopped;
 import dev.bonsai.model.ModelService;
+import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
 import dev.bonsai.platform.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -50,7 +52,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     BlobStore blobs;
 
     @Inject
-    dev.bonsai.model.VariantGraphs graphs;
+    VariantGraphs graphs;
 
     @Inject
     JobEvents events;
@@ -203,7 +205,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             Compression.Variant variant;
             try {
                 variant = compression.apply(recipe);
-            } catch (dev.bonsai.engine.EncoderTrainer.DivergedException e) {
+            } catch (EncoderTrainer.DivergedException e) {
                 // One recipe's distillation failing is no reason to lose the others.
                 events.message(job.id, "warning", recipe + " was skipped: its distillation diverged (" + e.getMessage()
                         + ").");

@@ -1,5 +1,7 @@
 package dev.bonsai.engine;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -103,6 +105,13 @@ public enum BaseModel {
     /** Classpath resource of the fp32 ONNX graph. */
     public String onnxResource() {
         return onnxResource;
+    }
+
+    /** The fp32 ONNX graph's bytes, read from the classpath. */
+    public byte[] readGraph() throws IOException {
+        try (InputStream onnx = TextTokenizer.resource(onnxResource)) {
+            return onnx.readAllBytes();
+        }
     }
 
     /** Classpath resource of the Hugging Face tokenizer.json. */

@@ -46,11 +46,13 @@ public final class Encoder implements AutoCloseable {
 
     /** Opens the base model's own graph from the classpath. */
     public static Encoder open(BaseModel model, Options options) {
-        try (InputStream onnx = TextTokenizer.resource(model.onnxResource())) {
-            return open(model, onnx.readAllBytes(), options);
+        byte[] graph;
+        try {
+            graph = model.readGraph();
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + model.onnxResource(), e);
         }
+        return open(model, graph, options);
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -66,7 +67,7 @@ public final class TextTokenizer implements AutoCloseable {
             int[] part = countTokens(texts.subList(start, Math.min(texts.size(), start + chunk)));
             System.arraycopy(part, 0, counts, start, part.length);
         }
-        java.util.Arrays.sort(counts);
+        Arrays.sort(counts);
         int covering = counts[Math.max(0, (int) Math.ceil(share * counts.length) - 1)];
         int length = Math.max(step, (covering + step - 1) / step * step);
         return Math.min(max, length);

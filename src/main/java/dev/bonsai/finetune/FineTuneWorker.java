@@ -18,7 +18,6 @@ import dev.bonsai.platform.BonsaiConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -221,10 +220,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     + result.epochs().get(result.bestEpoch() - 1).validation().macroF1() + ").");
         }
         SoftmaxHead head = result.head();
-        byte[] encoderGraph;
-        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
-            encoderGraph = onnx.readAllBytes();
-        }
+        byte[] encoderGraph = model.readGraph();
         ClassificationMetrics validation = result.epochs().get(result.bestEpoch() - 1).validation();
         int bestEpoch = result.bestEpoch();
         int epochsRun = result.epochs().size();

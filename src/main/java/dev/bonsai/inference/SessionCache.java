@@ -3,6 +3,7 @@ package dev.bonsai.inference;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassifierRunner;
+import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -37,7 +38,7 @@ public class SessionCache {
     BlobStore blobs;
 
     @Inject
-    dev.bonsai.model.VariantGraphs graphs;
+    VariantGraphs graphs;
 
     @Inject
     BonsaiConfig config;

@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -140,7 +141,7 @@ public class SharedEncoders {
         /** Requests in the last batch: more than one means callers are concurrent. */
         private volatile int lastBatchRequests;
         /** Held while the encoder runs, by this thread or by a caller running it itself. */
-        private final java.util.concurrent.locks.ReentrantLock encoding = new java.util.concurrent.locks.ReentrantLock();
+        private final ReentrantLock encoding = new ReentrantLock();
 
         Batcher(BaseModel model, int maxLength) {
             encoder = Encoder.open(model, new Encoder.Options(config.engine().intraOpThreads(),

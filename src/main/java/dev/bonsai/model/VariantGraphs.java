@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ONNX graphs of variants. A head-method model's original graph is the unchanged base encoder
@@ -38,10 +39,22 @@ public class VariantGraphs {
         return ClassifierExport.export(encoder, model, head, labels, metadata);
     }
 
+    /** Graphs being made on this server, so that concurrent first reads make each one once. */
+    private final ConcurrentHashMap<String, Object> making = new ConcurrentHashMap<>();
+
     /** Opens the graph of the variant whose sha256 this is, making it first if it is not stored yet. */
     public InputStream open(String sha256) throws IOException {
         if (!blobs.exists(sha256)) {
-            materialize(sha256);
+            Object lock = making.computeIfAbsent(sha256, key -> new Object());
+            try {
+                synchronized (lock) {
+                    if (!blobs.exists(sha256)) {
+                        materialize(sha256);
+                    }
+                }
+            } finally {
+                making.remove(sha256, lock);
+            }
         }
         return blobs.open(sha256);
     }
@@ -68,14 +81,7 @@ public class VariantGraphs {
         try (InputStream in = blobs.open(parts.headSha256())) {
             head = SoftmaxHead.fromBytes(in.readAllBytes());
         }
-        byte[] encoder;
-        try (InputStream onnx = Thread.currentThread().getContextClassLoader().getResourceAsStream(model.onnxResource())) {
-            if (onnx == null) {
-                throw new IOException("the base model " + model.id() + " is not on the class path");
-            }
-            encoder = onnx.readAllBytes();
-        }
-        byte[] graph = export(encoder, model, head, parts.labels(), parts.provenance());
+        byte[] graph = export(model.readGraph(), model, head, parts.labels(), parts.provenance());
         String made = blobs.putBytes(graph);
         if (!made.equals(sha256)) {
             blobs.delete(made);

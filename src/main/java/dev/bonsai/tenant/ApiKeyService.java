@@ -6,6 +6,7 @@ import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -16,7 +17,7 @@ import java.util.Optional;
 @Transactional
 public class ApiKeyService {
 
-    @jakarta.inject.Inject
+    @Inject
     Changes changes;
 
     /** lastUsedAt is written at most this often per key, so reads do not each cost a write. */
