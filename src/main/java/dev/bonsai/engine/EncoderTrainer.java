@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -187,26 +189,20 @@ public final class EncoderTrainer {
                     long began = System.nanoTime();
                     int end = Math.min(n, start + hyperparameters.batchSize());
                     List<String> texts = new ArrayList<>();
-                    float[] targets = new float[(end - start) * labels.size()];
-                    double batchWeight = 0;
+                    int[] batchLabels = new int[end - start];
                     for (int k = start; k < end; k++) {
-                        int i = order[k];
-                        texts.add(trainTexts.get(i));
-                        double sampleWeight = hyperparameters.classWeights()[trainLabels[i]];
-                        targets[(k - start) * labels.size() + trainLabels[i]] = (float) sampleWeight;
-                        batchWeight += sampleWeight;
+                        texts.add(trainTexts.get(order[k]));
+                        batchLabels[k - start] = trainLabels[order[k]];
                     }
+                    double batchWeight = batchWeight(batchLabels, hyperparameters.classWeights());
                     step++;
                     try (NDManager stepManager = manager.newSubManager()) {
                         NDArray[] tokens = tokens(stepManager, tokenizer, texts);
-                        NDArray target = stepManager.create(targets, new Shape(end - start, labels.size()));
                         NDArray loss;
                         try (Autograd.GradMode recording = Autograd.recording()) {
                             NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
                             NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
-                            NDArray logProbabilities = attach(stepManager, logits.logSoftmax(1));
-                            loss = attach(stepManager, attach(stepManager, attach(stepManager,
-                                    logProbabilities.mul(target)).sum()).mul(DjlEncoder.constant(stepManager, (float) (-1.0 / batchWeight))));
+                            loss = labelLoss(stepManager, logits, batchLabels, hyperparameters.classWeights());
                             if (teacher != null) {
                                 loss = distillationLoss(stepManager, teacher, order, start, end, logits, embeddings, loss);
                             }
@@ -273,6 +269,107 @@ public final class EncoderTrainer {
         }
     }
 
+    /**
+     * One step of full fine-tuning on one batch, taken as {@link #train} takes its steps, from the
+     * given weights with fresh optimiser state: the tokens, the loss, every weight's gradient (before
+     * clipping), their global norm, and every weight after the AdamW update at {@code learningRate}.
+     * It exists to check the engine against another implementation of the same step
+     * ({@code benchmarks/training-step.sh}); the forward and backward pass is then run
+     * {@code timedRuns} more times on the same batch, without updating, to time it.
+     */
+    public static Step step(BaseModel model, byte[] encoderGraph, SoftmaxHead head, List<String> texts, int[] labels,
+            double[] classWeights, int maxSequenceLength, double learningRate, double weightDecay, int timedRuns) {
+        TransformerWeights weights = TransformerWeights.read(encoderGraph);
+        Hyperparameters hyperparameters = new Hyperparameters(1, texts.size(), learningRate, weightDecay, 0, 0,
+                weights.layers(), maxSequenceLength, classWeights);
+        try (HuggingFaceTokenizer tokenizer = tokenizer(model, maxSequenceLength);
+                NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                Autograd.GradMode notRecording = Autograd.off()) {
+            DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
+            Map<String, NDArray> trainable = new LinkedHashMap<>(encoder.parameters());
+            NDArray headWeight = manager.create(Matrices.flatten(head.weights()), new Shape(head.dimensions(), head.classes()));
+            NDArray headBias = manager.create(head.bias().clone());
+            trainable.put("head.weight", headWeight);
+            trainable.put("head.bias", headBias);
+            Map<String, NDArray[]> moments = new HashMap<>();
+            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                entry.getValue().setRequiresGradient(true);
+                moments.put(entry.getKey(), new NDArray[] {entry.getValue().zerosLike(), entry.getValue().zerosLike()});
+            }
+            double[] millis = new double[timedRuns];
+            try (NDManager stepManager = manager.newSubManager()) {
+                NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                double loss = 0;
+                Map<String, float[]> gradients = new LinkedHashMap<>();
+                double gradientNorm = 0;
+                for (int run = 0; run <= timedRuns; run++) {
+                    long began = System.nanoTime();
+                    try (NDManager runManager = stepManager.newSubManager()) {
+                        NDArray lossArray;
+                        try (Autograd.GradMode recording = Autograd.recording()) {
+                            NDArray embeddings = encoder.embed(runManager, tokens[0], tokens[1], tokens[2]);
+                            NDArray logits = attach(runManager, attach(runManager, embeddings.matMul(headWeight)).add(headBias));
+                            lossArray = labelLoss(runManager, logits, labels, classWeights);
+                            Autograd.backward(runManager, lossArray);
+                        }
+                        Map<String, NDArray> runGradients = Autograd.gradients(runManager, trainable);
+                        if (run == 0) {
+                            loss = lossArray.getFloat();
+                            runGradients.forEach((role, gradient) -> gradients.put(role, gradient.toFloatArray()));
+                            gradientNorm = Autograd.norm(runGradients);
+                            adamW(runManager, trainable, runGradients, moments, 1, hyperparameters, learningRate,
+                                    Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
+                        } else {
+                            millis[run - 1] = (System.nanoTime() - began) / 1e6;
+                        }
+                        Autograd.zeroGradients(trainable.values());
+                    }
+                }
+                return new Step(rows(tokens[0]), rows(tokens[1]), rows(tokens[2]), loss, gradients, gradientNorm,
+                        snapshot(trainable), millis);
+            }
+        }
+    }
+
+    /** What {@link #step} measured; weights and gradients by role, the head's as {@code head.weight} and {@code head.bias}. */
+    public record Step(long[][] tokenIds, long[][] attentionMask, long[][] tokenTypes, double loss,
+            Map<String, float[]> gradients, double gradientNorm, Map<String, float[]> updated, double[] forwardBackwardMillis) {
+    }
+
+    private static long[][] rows(NDArray matrix) {
+        long[] flat = matrix.toLongArray();
+        int columns = (int) matrix.getShape().get(1);
+        long[][] rows = new long[flat.length / columns][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * columns, (i + 1) * columns);
+        }
+        return rows;
+    }
+
+    /**
+     * Class-weighted cross-entropy of a batch: {@code −Σ w(yᵢ) · log softmax(logitsᵢ)[yᵢ] / Σ w(yᵢ)}.
+     */
+    private static NDArray labelLoss(NDManager step, NDArray logits, int[] labels, double[] classWeights) {
+        int rows = labels.length;
+        int classes = (int) logits.getShape().get(1);
+        float[] targets = new float[rows * classes];
+        for (int k = 0; k < rows; k++) {
+            targets[k * classes + labels[k]] = (float) classWeights[labels[k]];
+        }
+        NDArray target = step.create(targets, new Shape(rows, classes));
+        NDArray logProbabilities = attach(step, logits.logSoftmax(1));
+        return attach(step, attach(step, attach(step, logProbabilities.mul(target)).sum())
+                .mul(DjlEncoder.constant(step, (float) (-1.0 / batchWeight(labels, classWeights)))));
+    }
+
+    private static double batchWeight(int[] labels, double[] classWeights) {
+        double sum = 0;
+        for (int label : labels) {
+            sum += classWeights[label];
+        }
+        return sum;
+    }
+
     /** The distillation loss of a batch (rows {@code order[start..end)}), given its label loss. */
     private static NDArray distillationLoss(NDManager step, Teacher teacher, int[] order, int start, int end, NDArray logits,
             NDArray embeddings, NDArray labelLoss) {
@@ -316,7 +413,7 @@ public final class EncoderTrainer {
                     long dimensions = embeddings.getShape().get(1);
                     float[] flat = embeddings.toFloatArray();
                     for (int i = 0; i < batch.size(); i++) {
-                        result[start + i] = java.util.Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
+                        result[start + i] = Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
                     }
                 }
             }
@@ -354,11 +451,19 @@ public final class EncoderTrainer {
             NDArray mHat = attach(step, m[0].div((float) correction1));
             NDArray vHat = attach(step, m[1].div((float) correction2));
             NDArray update = attach(step, mHat.div(attach(step, attach(step, vHat.sqrt()).add((float) ADAM_EPSILON))));
-            if (!entry.getKey().endsWith("bias") && !entry.getKey().contains("norm")) {
+            if (isDecayed(entry.getKey())) {
                 update = attach(step, update.add(attach(step, parameter.mul((float) hyperparameters.weightDecay()))));
             }
             parameter.subi(attach(step, update.mul(rate)));
         }
+    }
+
+    /**
+     * Whether weight decay applies to a weight: not to biases nor to layer-norm gains
+     * ({@code embeddings.norm.weight}, {@code layer.N.attentionNorm.weight}, {@code layer.N.outputNorm.weight}).
+     */
+    static boolean isDecayed(String role) {
+        return !role.endsWith("bias") && !role.toLowerCase(Locale.ROOT).contains("norm.");
     }
 
     private static NDArray attach(NDManager step, NDArray array) {

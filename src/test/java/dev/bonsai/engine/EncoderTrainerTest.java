@@ -166,6 +166,60 @@ class EncoderTrainerTest {
     }
 
     /**
+     * The gradients a training step computes are the loss's: for the weight with the largest
+     * gradient in a few tensors across the network, a central difference of the loss agrees.
+     */
+    @Test
+    void stepGradientsMatchFiniteDifferences() {
+        List<String> texts = data.texts.subList(45, 53);
+        int[] labels = data.labelArray(45, 53);
+        double[] classWeights = {1, 1, 1};
+        EncoderTrainer.Step step = EncoderTrainer.step(MODEL, baseGraph, warmHead, texts, labels, classWeights, 64, 2e-5,
+                0.01, 0);
+        assertTrue(step.loss() > 0.05, "rows the head was not trained on leave something to learn: " + step.loss());
+        TransformerWeights weights = TransformerWeights.read(baseGraph);
+        float h = 1e-2f;
+        for (String role : List.of("embeddings.norm.bias", "layer.0.query.weight", "layer.3.intermediate.weight",
+                "layer.5.outputNorm.weight", "head.bias")) {
+            float[] gradient = step.gradients().get(role);
+            int k = 0;
+            for (int i = 1; i < gradient.length; i++) {
+                k = Math.abs(gradient[i]) > Math.abs(gradient[k]) ? i : k;
+            }
+            double[] losses = new double[2];
+            for (int side = 0; side < 2; side++) {
+                float delta = side == 0 ? h : -h;
+                byte[] graph = baseGraph;
+                SoftmaxHead head = warmHead;
+                if (role.equals("head.bias")) {
+                    float[] bias = warmHead.bias().clone();
+                    bias[k] += delta;
+                    head = new SoftmaxHead(warmHead.weights(), bias);
+                } else {
+                    float[] values = weights.get(role).values().clone();
+                    values[k] += delta;
+                    graph = weights.withWeights(Map.of(role, values));
+                }
+                losses[side] = EncoderTrainer.step(MODEL, graph, head, texts, labels, classWeights, 64, 2e-5, 0.01, 0).loss();
+            }
+            double numeric = (losses[0] - losses[1]) / (2 * h);
+            assertEquals(gradient[k], numeric, 0.01 * Math.abs(gradient[k]) + 1e-6, role + "[" + k + "]");
+        }
+    }
+
+    @Test
+    void weightDecaySparesBiasesAndLayerNormGains() {
+        assertTrue(EncoderTrainer.isDecayed("layer.0.query.weight"));
+        assertTrue(EncoderTrainer.isDecayed("embeddings.word"));
+        assertTrue(EncoderTrainer.isDecayed("head.weight"));
+        assertFalse(EncoderTrainer.isDecayed("layer.0.query.bias"));
+        assertFalse(EncoderTrainer.isDecayed("head.bias"));
+        assertFalse(EncoderTrainer.isDecayed("embeddings.norm.weight"));
+        assertFalse(EncoderTrainer.isDecayed("layer.2.attentionNorm.weight"));
+        assertFalse(EncoderTrainer.isDecayed("layer.5.outputNorm.weight"));
+    }
+
+    /**
      * The constants of the forward pass are kept by autograd for the backward pass; freeing them
      * in between (as DJL's {@code mul(Number)} does) made the gradients depend on the garbage
      * collector.
