@@ -103,7 +103,7 @@ public class TrainingStep {
                         .collect(Collectors.joining(", ")) + "}\n"
                 + "}\n";
         Files.writeString(out.resolve("step.json"), json);
-        System.out.printf("engine (DJL %s): batch %d x %d tokens, loss %.6f, gradient norm %.6f, forward+backward median %.1f ms"
+        System.out.printf("engine (PyTorch %s through DJL): batch %d x %d tokens, loss %.6f, gradient norm %.6f, forward+backward median %.1f ms"
                 + " over %d runs%n", ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), step.tokenIds().length,
                 step.tokenIds()[0].length, step.loss(), step.gradientNorm(), median, millis.length);
         System.out.println("written to " + out);
