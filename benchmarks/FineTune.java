@@ -18,7 +18,6 @@ import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierExport;
 import dev.bonsai.engine.Encoder;
 import dev.bonsai.engine.EncoderTrainer;
-import java.io.InputStream;
 import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.engine.TextTokenizer;
@@ -86,16 +85,12 @@ public class FineTune {
         System.out.printf("trained the head in %.1f s: %d epochs (best %d), batch %d, learning rate %s%n",
                 (trained - trainStart) / 1e9, result.epochs().size(), result.bestEpoch(), hyperparameters.batchSize(),
                 hyperparameters.learningRate());
-        byte[] trainedEncoder = null;
+        byte[] encoderGraph = model.readGraph();
         if (method.equals("full")) {
-            byte[] graph;
-            try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
-                graph = onnx.readAllBytes();
-            }
             EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, trainingSeed, 2,
                     model.layers(), maxLength, hyperparameters.classWeights());
             long fullStart = System.nanoTime();
-            EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, graph, texts(fit), fitY, texts(validation),
+            EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, encoderGraph, texts(fit), fitY, texts(validation),
                     indexes(validation, labels), labels, head, full, (epoch, total) -> System.out.printf(
                             "  epoch %d/%d: train loss %.4f, validation accuracy %.4f%n", epoch.epoch(), total,
                             epoch.trainLoss(), epoch.validation().accuracy()), () -> false);
@@ -103,19 +98,13 @@ public class FineTune {
                     + " learning rate %s)%n", fullResult.epochs().size(), fullResult.bestEpoch(),
                     (System.nanoTime() - fullStart) / 1e9, fullResult.samplesPerSecond(), maxLength, learningRate);
             head = fullResult.head();
-            trainedEncoder = fullResult.encoderGraph();
-            try (Encoder tuned = Encoder.open(model, fullResult.encoderGraph(), options)) {
+            encoderGraph = fullResult.encoderGraph();
+            try (Encoder tuned = Encoder.open(model, encoderGraph, options)) {
                 testX = tuned.embed(texts(test));
             }
             trained = System.nanoTime();
         }
         if (output != null) {
-            byte[] encoderGraph = trainedEncoder;
-            if (encoderGraph == null) {
-                try (InputStream onnx = BaseModel.class.getClassLoader().getResourceAsStream(model.onnxResource())) {
-                    encoderGraph = onnx.readAllBytes();
-                }
-            }
             java.nio.file.Files.write(output, ClassifierExport.export(encoderGraph, model, head, labels,
                     java.util.Map.of("bonsai.baseModel", model.id(), "bonsai.method", method,
                             "bonsai.hyperparameters", "{\"maxSequenceLength\":" + maxLength + "}")));

@@ -9,6 +9,7 @@
 // forward and backward passes. OUT_DIR receives step.json (tokens, labels, loss, settings, timings)
 // and little-endian float32 files: base/ (the weights before), gradient/ and updated/, one per role.
 
+import ai.djl.engine.Engine;
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Encoder;
@@ -104,7 +105,7 @@ public class TrainingStep {
                 + "}\n";
         Files.writeString(out.resolve("step.json"), json);
         System.out.printf("engine (PyTorch %s through DJL): batch %d x %d tokens, loss %.6f, gradient norm %.6f, forward+backward median %.1f ms"
-                + " over %d runs%n", ai.djl.engine.Engine.getEngine("PyTorch").getVersion(), step.tokenIds().length,
+                + " over %d runs%n", Engine.getEngine("PyTorch").getVersion(), step.tokenIds().length,
                 step.tokenIds()[0].length, step.loss(), step.gradientNorm(), median, millis.length);
         System.out.println("written to " + out);
     }

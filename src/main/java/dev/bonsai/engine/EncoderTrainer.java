@@ -198,16 +198,10 @@ public final class EncoderTrainer {
                     step++;
                     try (NDManager stepManager = manager.newSubManager()) {
                         NDArray[] tokens = tokens(stepManager, tokenizer, texts);
-                        NDArray loss;
-                        try (Autograd.GradMode recording = Autograd.recording()) {
-                            NDArray embeddings = encoder.embed(stepManager, tokens[0], tokens[1], tokens[2]);
-                            NDArray logits = attach(stepManager, attach(stepManager, embeddings.matMul(headWeight)).add(headBias));
-                            loss = labelLoss(stepManager, logits, batchLabels, hyperparameters.classWeights());
-                            if (teacher != null) {
-                                loss = distillationLoss(stepManager, teacher, order, start, end, logits, embeddings, loss);
-                            }
-                            Autograd.backward(stepManager, loss);
-                        }
+                        int first = start;
+                        NDArray loss = forwardBackward(stepManager, encoder, headWeight, headBias, tokens, batchLabels,
+                                hyperparameters.classWeights(), teacher == null ? null : (logits, embeddings, labelLoss) ->
+                                        distillationLoss(stepManager, teacher, order, first, end, logits, embeddings, labelLoss));
                         float lossValue = loss.getFloat();
                         if (!Float.isFinite(lossValue)) {
                             throw new DivergedException("the loss", epoch, step, Autograd.notFinite(trainable));
@@ -305,13 +299,8 @@ public final class EncoderTrainer {
                 for (int run = 0; run <= timedRuns; run++) {
                     long began = System.nanoTime();
                     try (NDManager runManager = stepManager.newSubManager()) {
-                        NDArray lossArray;
-                        try (Autograd.GradMode recording = Autograd.recording()) {
-                            NDArray embeddings = encoder.embed(runManager, tokens[0], tokens[1], tokens[2]);
-                            NDArray logits = attach(runManager, attach(runManager, embeddings.matMul(headWeight)).add(headBias));
-                            lossArray = labelLoss(runManager, logits, labels, classWeights);
-                            Autograd.backward(runManager, lossArray);
-                        }
+                        NDArray lossArray = forwardBackward(runManager, encoder, headWeight, headBias, tokens, labels,
+                                classWeights, null);
                         Map<String, NDArray> runGradients = Autograd.gradients(runManager, trainable);
                         if (run == 0) {
                             loss = lossArray.getFloat();
@@ -344,6 +333,29 @@ public final class EncoderTrainer {
             rows[i] = Arrays.copyOfRange(flat, i * columns, (i + 1) * columns);
         }
         return rows;
+    }
+
+    /** Adds terms to a batch's label loss (distillation), given its logits and pooled embeddings. */
+    private interface ExtraLoss {
+        NDArray apply(NDArray logits, NDArray embeddings, NDArray labelLoss);
+    }
+
+    /**
+     * The recorded forward pass of a batch through the encoder and the head, its loss (the label
+     * loss, then {@code extra} when given) and the backward pass into the parameters' gradients.
+     */
+    private static NDArray forwardBackward(NDManager step, DjlEncoder encoder, NDArray headWeight, NDArray headBias,
+            NDArray[] tokens, int[] labels, double[] classWeights, ExtraLoss extra) {
+        try (Autograd.GradMode recording = Autograd.recording()) {
+            NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]);
+            NDArray logits = attach(step, attach(step, embeddings.matMul(headWeight)).add(headBias));
+            NDArray loss = labelLoss(step, logits, labels, classWeights);
+            if (extra != null) {
+                loss = extra.apply(logits, embeddings, loss);
+            }
+            Autograd.backward(step, loss);
+            return loss;
+        }
     }
 
     /**
