@@ -2,9 +2,9 @@
 
     python3 benchmarks/training_step.py OUT_DIR [TIMED_RUNS]
 
-Builds the BERT encoder from the same weights with torch.nn.functional (the reference
-formulation: erf GELU, layer norm, additive attention mask at the float32 minimum), pools as the
-base model does (mean over the mask or the first token, then L2 normalisation), applies the same
+Builds the BERT encoder from the same weights with torch.nn.functional (bert_reference.py: erf
+GELU, layer norm, additive attention mask at the float32 minimum), pools as the base model does
+(mean over the mask or the first token, then L2 normalisation), applies the same
 head, and takes the same step: class-weighted cross-entropy, backward, global clipping to norm 1,
 torch.optim.AdamW with no decay on biases and layer-norm gains. Prints how far the engine's loss,
 gradients and updated weights are from PyTorch's, and both forward+backward times on one thread.
@@ -17,6 +17,8 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from bert_reference import encode, is_decayed
 
 torch.set_num_threads(1)  # with OPENBLAS_NUM_THREADS=1 from training-step.sh
 out = sys.argv[1]
@@ -41,38 +43,10 @@ eps = step["layerNormEpsilon"]
 head_size = step["headSize"]
 
 
-def layer_norm(x, role):
-    return F.layer_norm(x, (x.shape[-1],), params[role + ".weight"], params[role + ".bias"], eps)
-
-
 def forward():
-    p = params
-    batch, length = ids.shape
-    x = p["embeddings.word"][ids] + p["embeddings.tokenType"][types] + p["embeddings.position"][:length].unsqueeze(0)
-    x = layer_norm(x, "embeddings.norm")
-    additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-    for layer in range(step["layers"]):
-        r = f"layer.{layer}."
-        heads = p[r + "query.weight"].shape[1] // head_size
-
-        def split(t):
-            return t.view(batch, length, heads, head_size).transpose(1, 2)
-
-        q = split(x @ p[r + "query.weight"] + p[r + "query.bias"])
-        k = split(x @ p[r + "key.weight"] + p[r + "key.bias"])
-        v = split(x @ p[r + "value.weight"] + p[r + "value.bias"])
-        attention = torch.softmax(q @ k.transpose(-1, -2) / head_size ** 0.5 + additive, dim=-1)
-        context = (attention @ v).transpose(1, 2).reshape(batch, length, heads * head_size)
-        x = layer_norm(context @ p[r + "attentionOutput.weight"] + p[r + "attentionOutput.bias"] + x, r + "attentionNorm")
-        hidden = F.gelu(x @ p[r + "intermediate.weight"] + p[r + "intermediate.bias"])
-        x = layer_norm(hidden @ p[r + "output.weight"] + p[r + "output.bias"] + x, r + "outputNorm")
-    if step["pooling"] == "CLS":
-        pooled = x[:, 0]
-    else:
-        m = mask[:, :, None].float()
-        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-12)
+    pooled = encode(params, ids, mask, types, step["layers"], head_size, eps, step["pooling"])
     embedding = F.normalize(pooled, p=2, dim=1, eps=1e-12)
-    logits = embedding @ p["head.weight"] + p["head.bias"]
+    logits = embedding @ params["head.weight"] + params["head.bias"]
     return F.cross_entropy(logits, labels, weight=class_weights)
 
 
@@ -85,8 +59,8 @@ loss.backward()
 gradients = {role: params[role].grad.detach().clone() for role in roles}
 norm = torch.sqrt(sum((g.double() ** 2).sum() for g in gradients.values())).item()
 torch.nn.utils.clip_grad_norm_(list(params.values()), step["maxGradientNorm"])
-decayed = [params[r] for r in roles if not (r.endswith("bias") or "norm." in r.lower())]
-undecayed = [params[r] for r in roles if r.endswith("bias") or "norm." in r.lower()]
+decayed = [params[r] for r in roles if is_decayed(r)]
+undecayed = [params[r] for r in roles if not is_decayed(r)]
 optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": step["weightDecay"]},
                                {"params": undecayed, "weight_decay": 0.0}],
                               lr=step["learningRate"], betas=(0.9, 0.999), eps=1e-8)
