@@ -40,6 +40,8 @@ public class FineTune {
         // The sample and the split always use seed 42; -DtrainingSeed=N changes only the training's
         // own randomness (batch order, head initialisation), to see how much a result owes to it.
         long trainingSeed = Long.getLong("trainingSeed", seed);
+        // -Ddropout=P trains the encoder with another dropout rate than the jobs' (full method).
+        double dropout = Double.parseDouble(System.getProperty("dropout", String.valueOf(EncoderTrainer.DROPOUT)));
 
         List<LabelledTextFile.LabelledText> train = LabelledTextFile.read(trainFile);
         List<LabelledTextFile.LabelledText> test = LabelledTextFile.read(testFile);
@@ -87,7 +89,7 @@ public class FineTune {
                 hyperparameters.learningRate());
         byte[] encoderGraph = model.readGraph();
         if (method.equals("full")) {
-            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, trainingSeed, 2,
+            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, dropout, trainingSeed, 2,
                     model.layers(), maxLength, hyperparameters.classWeights());
             long fullStart = System.nanoTime();
             EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, encoderGraph, texts(fit), fitY, texts(validation),
@@ -95,8 +97,8 @@ public class FineTune {
                             "  epoch %d/%d: train loss %.4f, validation accuracy %.4f%n", epoch.epoch(), total,
                             epoch.trainLoss(), epoch.validation().accuracy()), () -> false);
             System.out.printf("full fine-tuning: %d epochs (best %d) in %.1f s, %.2f training samples/s (batch 16, max length %d,"
-                    + " learning rate %s)%n", fullResult.epochs().size(), fullResult.bestEpoch(),
-                    (System.nanoTime() - fullStart) / 1e9, fullResult.samplesPerSecond(), maxLength, learningRate);
+                    + " learning rate %s, dropout %s)%n", fullResult.epochs().size(), fullResult.bestEpoch(),
+                    (System.nanoTime() - fullStart) / 1e9, fullResult.samplesPerSecond(), maxLength, learningRate, dropout);
             head = fullResult.head();
             encoderGraph = fullResult.encoderGraph();
             try (Encoder tuned = Encoder.open(model, encoderGraph, options)) {

@@ -241,7 +241,7 @@ public final class Compression {
         double[] weights = new double[teacherParts.labels().size()];
         java.util.Arrays.fill(weights, 1.0);
         EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(DISTILLATION_EPOCHS, 16,
-                DISTILLATION_LEARNING_RATE, 0.01, source.seed(), 2, trainableLayers, source.maxLength(), weights);
+                DISTILLATION_LEARNING_RATE, 0.01, EncoderTrainer.DROPOUT, source.seed(), 2, trainableLayers, source.maxLength(), weights);
         EncoderTrainer.Result result = new EncoderTrainer().distill(source.model(), student, teacher, source.trainTexts(),
                 source.trainLabels(), source.validationTexts(), source.validationLabels(), teacherParts.labels(),
                 teacherParts.head(), hyperparameters, (epoch, total) -> listener.epoch(recipe, epoch, total),

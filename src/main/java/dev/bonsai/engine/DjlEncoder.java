@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The BERT forward pass written with DJL NDArray operations over a graph's own weights, so that
@@ -66,7 +67,16 @@ final class DjlEncoder {
      * and token types of shape {@code [batch, seq]} (int64, owned by {@code step}).
      */
     NDArray embed(NDManager step, NDArray ids, NDArray mask, NDArray types) {
-        Scope s = new Scope(step);
+        return embed(step, ids, mask, types, Dropout.NONE);
+    }
+
+    /**
+     * As {@link #embed(NDManager, NDArray, NDArray, NDArray)}, with training-time dropout where
+     * BERT was pre-trained with it: on the embeddings, the attention weights and both sub-layers'
+     * outputs before their residual sums.
+     */
+    NDArray embed(NDManager step, NDArray ids, NDArray mask, NDArray types, Dropout dropout) {
+        Scope s = new Scope(step, dropout);
         long batch = ids.getShape().get(0);
         long sequence = ids.getShape().get(1);
         long hidden = weights.get("embeddings.word").shape()[1];
@@ -75,7 +85,7 @@ final class DjlEncoder {
         NDArray tokenTypes = s.a(p("embeddings.tokenType").get(new NDIndex("{}", types.flatten()))).reshape(batch, sequence, hidden);
         NDArray position = s.a(p("embeddings.position").get(new NDIndex("{}", positions)));
         NDArray x = s.a(s.a(words.add(tokenTypes)).add(position));
-        x = layerNorm(s, x, "embeddings.norm");
+        x = s.dropout(layerNorm(s, x, "embeddings.norm"));
 
         NDArray maskFloat = s.a(mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
         NDArray attentionBias = s.a(s.a(s.a(s.c(1f).sub(maskFloat)).mul(s.c(MASK_FILL)))
@@ -97,16 +107,17 @@ final class DjlEncoder {
             NDArray value = s.a(s.a(s.a(x.matMul(p(role + "value.weight"))).add(p(role + "value.bias")))
                     .reshape(batch, sequence, heads, headSize).transpose(0, 2, 1, 3));
             NDArray scores = s.a(s.a(s.a(query.matMul(key)).div(scale)).add(attentionBias));
-            NDArray probabilities = s.a(scores.softmax(3));
+            NDArray probabilities = s.dropout(s.a(scores.softmax(3)));
             NDArray context = s.a(s.a(s.a(probabilities.matMul(value)).transpose(0, 2, 1, 3))
                     .reshape(batch, sequence, (long) heads * headSize));
-            NDArray attended = s.a(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
-                    .add(p(role + "attentionOutput.bias"))).add(x));
+            NDArray attended = s.a(s.dropout(s.a(s.a(context.matMul(p(role + "attentionOutput.weight")))
+                    .add(p(role + "attentionOutput.bias")))).add(x));
             x = layerNorm(s, attended, role + "attentionNorm");
             NDArray intermediate = s.a(s.a(x.matMul(p(role + "intermediate.weight"))).add(p(role + "intermediate.bias")));
             NDArray gelu = s.a(s.a(intermediate.mul(s.a(s.a(s.a(intermediate.div(sqrt2)).erf()).add(one))))
                     .mul(half));
-            NDArray output = s.a(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))).add(x));
+            NDArray output = s.a(s.dropout(s.a(s.a(gelu.matMul(p(role + "output.weight"))).add(p(role + "output.bias"))))
+                    .add(x));
             x = layerNorm(s, output, role + "outputNorm");
         }
         NDArray pooled;
@@ -139,8 +150,48 @@ final class DjlEncoder {
         return step.create(value);
     }
 
+    /**
+     * Inverted dropout at {@code rate}: each element is zeroed with that probability and the rest
+     * scaled by {@code 1 / (1 − rate)}. The masks come from a generator of this object's own,
+     * seeded by the caller (per training step), so that a run gives the same masks when repeated
+     * or resumed and concurrent runs draw nothing from each other.
+     */
+    static final class Dropout {
+        static final Dropout NONE = new Dropout(0f, 0);
+
+        private final float rate;
+        private final SplittableRandom random;
+
+        Dropout(float rate, long seed) {
+            if (!(rate >= 0f && rate < 1f)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1): " + rate);
+            }
+            this.rate = rate;
+            this.random = new SplittableRandom(seed);
+        }
+
+        NDArray apply(NDManager step, NDArray array) {
+            if (rate == 0f) {
+                return array;
+            }
+            // Sixteen random bits per element, four elements per draw.
+            int threshold = Math.round(rate * 65536f);
+            float kept = 1f / (1f - rate);
+            float[] mask = new float[Math.toIntExact(array.size())];
+            for (int i = 0; i < mask.length; i += 4) {
+                long bits = random.nextLong();
+                for (int k = 0; k < 4 && i + k < mask.length; k++) {
+                    mask[i + k] = ((bits >>> (16 * k)) & 0xFFFF) >= threshold ? kept : 0f;
+                }
+            }
+            NDArray dropped = array.mul(step.create(mask, array.getShape()));
+            dropped.attach(step);
+            return dropped;
+        }
+    }
+
     /** Moves every intermediate into the step's manager. */
-    private record Scope(NDManager step) {
+    private record Scope(NDManager step, Dropout dropout) {
         NDArray a(NDArray array) {
             array.attach(step);
             return array;
@@ -148,6 +199,10 @@ final class DjlEncoder {
 
         NDArray c(float value) {
             return constant(step, value);
+        }
+
+        NDArray dropout(NDArray array) {
+            return dropout.apply(step, array);
         }
     }
 }

@@ -40,9 +40,12 @@ public final class EncoderTrainer {
         }
     }
 
-    /** Settings of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning. */
-    public record Hyperparameters(int epochs, int batchSize, double learningRate, double weightDecay, long seed,
-            int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
+    /**
+     * Settings of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning;
+     * {@code dropout} is the training-time dropout rate inside the encoder (BERT's is 0.1).
+     */
+    public record Hyperparameters(int epochs, int batchSize, double learningRate, double weightDecay, double dropout,
+            long seed, int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
     }
 
     /** Training stopped because the loss or a gradient stopped being a finite number. */
@@ -63,6 +66,12 @@ public final class EncoderTrainer {
     public record Result(byte[] encoderGraph, SoftmaxHead head, int bestEpoch, List<HeadTrainer.Epoch> epochs,
             boolean stoppedEarly, double samplesPerSecond) {
     }
+
+    /**
+     * The dropout rate jobs train with: the rate the base models were pre-trained with (BERT's
+     * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob}).
+     */
+    public static final double DROPOUT = 0.1;
 
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
@@ -199,7 +208,10 @@ public final class EncoderTrainer {
                     try (NDManager stepManager = manager.newSubManager()) {
                         NDArray[] tokens = tokens(stepManager, tokenizer, texts);
                         int first = start;
-                        NDArray loss = forwardBackward(stepManager, encoder, headWeight, headBias, tokens, batchLabels,
+                        // Seeded by the step, so that a repeated or resumed run draws the same masks.
+                        DjlEncoder.Dropout dropout = new DjlEncoder.Dropout((float) hyperparameters.dropout(),
+                                new Random(hyperparameters.seed() * 1_000_003L + step).nextLong());
+                        NDArray loss = forwardBackward(stepManager, encoder, dropout, headWeight, headBias, tokens, batchLabels,
                                 hyperparameters.classWeights(), teacher == null ? null : (logits, embeddings, labelLoss) ->
                                         distillationLoss(stepManager, teacher, order, first, end, logits, embeddings, labelLoss));
                         float lossValue = loss.getFloat();
@@ -274,7 +286,7 @@ public final class EncoderTrainer {
     public static Step step(BaseModel model, byte[] encoderGraph, SoftmaxHead head, List<String> texts, int[] labels,
             double[] classWeights, int maxSequenceLength, double learningRate, double weightDecay, int timedRuns) {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
-        Hyperparameters hyperparameters = new Hyperparameters(1, texts.size(), learningRate, weightDecay, 0, 0,
+        Hyperparameters hyperparameters = new Hyperparameters(1, texts.size(), learningRate, weightDecay, 0, 0, 0,
                 weights.layers(), maxSequenceLength, classWeights);
         try (HuggingFaceTokenizer tokenizer = tokenizer(model, maxSequenceLength);
                 NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
@@ -299,7 +311,8 @@ public final class EncoderTrainer {
                 for (int run = 0; run <= timedRuns; run++) {
                     long began = System.nanoTime();
                     try (NDManager runManager = stepManager.newSubManager()) {
-                        NDArray lossArray = forwardBackward(runManager, encoder, headWeight, headBias, tokens, labels,
+                        NDArray lossArray = forwardBackward(runManager, encoder, DjlEncoder.Dropout.NONE, headWeight, headBias,
+                                tokens, labels,
                                 classWeights, null);
                         Map<String, NDArray> runGradients = Autograd.gradients(runManager, trainable);
                         if (run == 0) {
@@ -344,11 +357,12 @@ public final class EncoderTrainer {
      * The recorded forward pass of a batch through the encoder and the head, its loss (the label
      * loss, then {@code extra} when given) and the backward pass into the parameters' gradients.
      */
-    private static NDArray forwardBackward(NDManager step, DjlEncoder encoder, NDArray headWeight, NDArray headBias,
-            NDArray[] tokens, int[] labels, double[] classWeights, ExtraLoss extra) {
+    private static NDArray forwardBackward(NDManager step, DjlEncoder encoder, DjlEncoder.Dropout dropout, NDArray headWeight,
+            NDArray headBias, NDArray[] tokens, int[] labels, double[] classWeights, ExtraLoss extra) {
         try (Autograd.GradMode recording = Autograd.recording()) {
-            NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]);
-            NDArray logits = attach(step, attach(step, embeddings.matMul(headWeight)).add(headBias));
+            NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2], dropout);
+            // As BERT's classifier: dropout on the pooled embedding too, before the head.
+            NDArray logits = attach(step, attach(step, dropout.apply(step, embeddings).matMul(headWeight)).add(headBias));
             NDArray loss = labelLoss(step, logits, labels, classWeights);
             if (extra != null) {
                 loss = extra.apply(logits, embeddings, loss);

@@ -353,13 +353,15 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         int layers = job.method.equals("full") ? model.layers()
                 : intOr(requested.get("unfreezeLayers"), Math.max(1, model.layers() / 3));
         return new EncoderTrainer.Hyperparameters(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
-                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 3e-5, 0.01, head.seed(),
+                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 3e-5, 0.01,
+                EncoderTrainer.DROPOUT, head.seed(),
                 intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
     }
 
     private static String describe(EncoderTrainer.Hyperparameters hyperparameters) {
         return "{\"epochs\":" + hyperparameters.epochs() + ",\"batchSize\":" + hyperparameters.batchSize()
                 + ",\"learningRate\":" + hyperparameters.learningRate() + ",\"weightDecay\":" + hyperparameters.weightDecay()
+                + ",\"dropout\":" + hyperparameters.dropout()
                 + ",\"seed\":" + hyperparameters.seed() + ",\"earlyStoppingPatience\":" + hyperparameters.earlyStoppingPatience()
                 + ",\"trainableLayers\":" + hyperparameters.trainableLayers() + ",\"maxSequenceLength\":"
                 + hyperparameters.maxSequenceLength() + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";

@@ -3,6 +3,7 @@ package dev.bonsai.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -70,8 +71,13 @@ class EncoderTrainerTest {
     }
 
     private static EncoderTrainer.Result train(int trainableLayers, long seed) {
+        return train(trainableLayers, seed, EncoderTrainer.DROPOUT);
+    }
+
+    private static EncoderTrainer.Result train(int trainableLayers, long seed, double dropout) {
         int[] trainY = data.labelArray(0, 45);
-        EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(2, 8, 5e-5, 0.01, seed, 2,
+        EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(2, 8, 5e-5, 0.01,
+                dropout, seed, 2,
                 trainableLayers, 64, new double[] {1, 1, 1});
         return new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), trainY, data.texts.subList(45, 60),
                 data.labelArray(45, 60), SmallDataset.LABELS, warmHead, hyperparameters, (epoch, total) -> { }, () -> false);
@@ -133,6 +139,43 @@ class EncoderTrainerTest {
         EncoderTrainer.Result second = train(1, 9);
         assertEquals(first.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList(),
                 second.epochs().stream().map(HeadTrainer.Epoch::trainLoss).toList());
+    }
+
+    @Test
+    void dropoutZeroesItsShareAndKeepsTheExpectationWithReproducibleMasks() {
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            NDArray ones = manager.ones(new ai.djl.ndarray.types.Shape(200, 1000));
+            float[] first = new DjlEncoder.Dropout(0.1f, 7).apply(manager, ones).toFloatArray();
+            float[] again = new DjlEncoder.Dropout(0.1f, 7).apply(manager, ones).toFloatArray();
+            float[] other = new DjlEncoder.Dropout(0.1f, 8).apply(manager, ones).toFloatArray();
+            int zeros = 0;
+            for (float value : first) {
+                if (value == 0f) {
+                    zeros++;
+                } else {
+                    assertEquals(1f / 0.9f, value, 1e-6f);
+                }
+            }
+            // 200,000 draws at 0.1: the standard deviation of the share is 0.0007.
+            assertEquals(0.1, zeros / 200_000.0, 0.004);
+            assertArrayEquals(first, again);
+            assertFalse(java.util.Arrays.equals(first, other), "another seed draws other masks");
+            assertArrayEquals(ones.toFloatArray(), DjlEncoder.Dropout.NONE.apply(manager, ones).toFloatArray());
+        }
+    }
+
+    @Test
+    void dropoutChangesTrainingButNotEvaluation() {
+        EncoderTrainer.Result with = train(1, 9);
+        EncoderTrainer.Result without = train(1, 9, 0.0);
+        assertNotEquals(without.epochs().get(0).trainLoss(), with.epochs().get(0).trainLoss(),
+                "the training steps apply dropout");
+        // Evaluation and export draw no masks: the same texts give the same vectors every time.
+        float[][] once = djlEmbeddings(with.encoderGraph(), data.texts.subList(45, 50));
+        float[][] twice = djlEmbeddings(with.encoderGraph(), data.texts.subList(45, 50));
+        for (int i = 0; i < once.length; i++) {
+            assertArrayEquals(once[i], twice[i]);
+        }
     }
 
     @Test
