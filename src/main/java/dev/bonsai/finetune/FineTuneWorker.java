@@ -234,7 +234,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     ? "all " + model.layers() + " layers and the embeddings" : "the top " + encoderHyperparameters.trainableLayers()
                     + " of " + model.layers() + " layers") + " with the head: " + encoderHyperparameters.epochs()
                     + " epochs at most, batch " + encoderHyperparameters.batchSize() + ", learning rate "
-                    + encoderHyperparameters.learningRate() + ".");
+                    + encoderHyperparameters.learningRate() + ", dropout " + encoderHyperparameters.dropout() + ".");
             double encoderFrom = headTo;
             EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
                     validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
