@@ -162,6 +162,15 @@ final class DjlEncoder {
         private final float rate;
         private final SplittableRandom random;
 
+        /**
+         * The masks of one training step: a repeated or resumed run draws the same ones. The seed
+         * goes through {@link java.util.Random} because nearby {@link SplittableRandom} seeds give
+         * overlapping streams.
+         */
+        static Dropout forStep(float rate, long runSeed, long step) {
+            return new Dropout(rate, new java.util.Random(runSeed * 1_000_003L + step).nextLong());
+        }
+
         Dropout(float rate, long seed) {
             if (!(rate >= 0f && rate < 1f)) {
                 throw new IllegalArgumentException("dropout must be in [0, 1): " + rate);

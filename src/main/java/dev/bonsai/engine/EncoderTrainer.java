@@ -208,9 +208,8 @@ public final class EncoderTrainer {
                     try (NDManager stepManager = manager.newSubManager()) {
                         NDArray[] tokens = tokens(stepManager, tokenizer, texts);
                         int first = start;
-                        // Seeded by the step, so that a repeated or resumed run draws the same masks.
-                        DjlEncoder.Dropout dropout = new DjlEncoder.Dropout((float) hyperparameters.dropout(),
-                                new Random(hyperparameters.seed() * 1_000_003L + step).nextLong());
+                        DjlEncoder.Dropout dropout = DjlEncoder.Dropout.forStep((float) hyperparameters.dropout(),
+                                hyperparameters.seed(), step);
                         NDArray loss = forwardBackward(stepManager, encoder, dropout, headWeight, headBias, tokens, batchLabels,
                                 hyperparameters.classWeights(), teacher == null ? null : (logits, embeddings, labelLoss) ->
                                         distillationLoss(stepManager, teacher, order, first, end, logits, embeddings, labelLoss));
@@ -312,8 +311,7 @@ public final class EncoderTrainer {
                     long began = System.nanoTime();
                     try (NDManager runManager = stepManager.newSubManager()) {
                         NDArray lossArray = forwardBackward(runManager, encoder, DjlEncoder.Dropout.NONE, headWeight, headBias,
-                                tokens, labels,
-                                classWeights, null);
+                                tokens, labels, classWeights, null);
                         Map<String, NDArray> runGradients = Autograd.gradients(runManager, trainable);
                         if (run == 0) {
                             loss = lossArray.getFloat();
