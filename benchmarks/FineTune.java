@@ -7,7 +7,7 @@
 // With OUTPUT.onnx the trained classifier is exported there (benchmarks/compression.sh compresses it).
 //
 // METHOD is head (frozen encoder, softmax head) or full (the head is warmed up on frozen embeddings,
-// then all layers are trained with it, batch 16, learning rate LEARNING_RATE, default 3e-5). SAMPLE_SIZE 0 uses the whole
+// then all layers are trained with it, batch 16, learning rate LEARNING_RATE, default 5e-5 as in jobs). SAMPLE_SIZE 0 uses the whole
 // training file; otherwise a seeded stratified sample of that size. 10% of the (sampled) training
 // rows, stratified, are held out for validation and early stopping. MAX_LENGTH defaults to "auto",
 // chosen as a job chooses it (the shortest multiple of 16 that holds 99% of the training texts).
@@ -34,7 +34,7 @@ public class FineTune {
         String method = args[4];
         String length = args.length > 5 ? args[5] : "auto";
         int epochs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
-        double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 3e-5;
+        double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 5e-5;
         Path output = args.length > 8 ? Path.of(args[8]) : null;
         long seed = 42;
         // The sample and the split always use seed 42; -DtrainingSeed=N changes only the training's

@@ -345,7 +345,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
 
     /**
      * Encoder training settings: the requested values, else 3 epochs, batch 16, learning rate
-     * 3e-5, patience 2, and for partial the top third of the layers (at least one).
+     * 5e-5, patience 2, and for partial the top third of the layers (at least one).
      */
     private static EncoderTrainer.Hyperparameters encoderHyperparameters(FineTuneJobEntity job, BaseModel model,
             HeadTrainer.Hyperparameters head, int maxLength) {
@@ -353,7 +353,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         int layers = job.method.equals("full") ? model.layers()
                 : intOr(requested.get("unfreezeLayers"), Math.max(1, model.layers() / 3));
         return new EncoderTrainer.Hyperparameters(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
-                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 3e-5, 0.01,
+                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 5e-5, 0.01,
                 EncoderTrainer.DROPOUT, head.seed(),
                 intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
     }

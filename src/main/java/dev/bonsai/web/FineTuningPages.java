@@ -43,7 +43,7 @@ public class FineTuningPages {
     static final List<Map<String, String>> HYPERPARAMETERS = List.of(
             Map.of("name", "epochs", "auto", "head: about 4,000 steps (10–200); partial and full: 3"),
             Map.of("name", "batchSize", "auto", "head 32; partial and full 16"),
-            Map.of("name", "learningRate", "auto", "head 0.01; partial and full 3e-5"),
+            Map.of("name", "learningRate", "auto", "head 0.01; partial and full 5e-5"),
             Map.of("name", "maxSequenceLength", "auto", "enough for 99% of the texts, at most the base model's"),
             Map.of("name", "unfreezeLayers", "auto", "partial: a third of the layers"),
             Map.of("name", "seed", "auto", "42"),
