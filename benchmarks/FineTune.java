@@ -34,7 +34,7 @@ public class FineTune {
         String method = args[4];
         String length = args.length > 5 ? args[5] : "auto";
         int epochs = args.length > 6 ? Integer.parseInt(args[6]) : 3;
-        double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : 5e-5;
+        double learningRate = args.length > 7 ? Double.parseDouble(args[7]) : EncoderTrainer.LEARNING_RATE;
         Path output = args.length > 8 ? Path.of(args[8]) : null;
         long seed = 42;
         // The sample and the split always use seed 42; -DtrainingSeed=N changes only the training's

@@ -73,6 +73,12 @@ public final class EncoderTrainer {
      */
     public static final double DROPOUT = 0.1;
 
+    /**
+     * The learning rate jobs train the encoder and head with unless told otherwise (BERT's usual
+     * 5e-5; measured against 3e-5 in benchmarks/RESULTS.md).
+     */
+    public static final double LEARNING_RATE = 5e-5;
+
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double ADAM_EPSILON = 1e-8;

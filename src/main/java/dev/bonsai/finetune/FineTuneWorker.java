@@ -353,7 +353,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         int layers = job.method.equals("full") ? model.layers()
                 : intOr(requested.get("unfreezeLayers"), Math.max(1, model.layers() / 3));
         return new EncoderTrainer.Hyperparameters(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
-                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : 5e-5, 0.01,
+                requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : EncoderTrainer.LEARNING_RATE, 0.01,
                 EncoderTrainer.DROPOUT, head.seed(),
                 intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
     }
