@@ -63,18 +63,24 @@ public final class ClassifierExport {
         return result.build().toByteArray();
     }
 
-    /** Mean over real tokens: sum(hidden · mask) / max(sum(mask), eps). */
+    /**
+     * Mean over real tokens, as a batched MatMul of each row's weights {@code mask / max(sum(mask), eps)}
+     * ({@code [B, 1, S]}) with its hidden states ({@code [B, S, D]}). Not ReduceSum over the sequence axis:
+     * ONNX Runtime sums a batch of one in another order than a larger batch, so a text's embedding would
+     * differ in its last bits with the size of the batch it was sent in.
+     */
     private static String meanPooling(OnnxMl.GraphProto.Builder graph) {
         graph.addInitializer(floatTensor(PREFIX + "epsilon", new float[] {Pooling.EPSILON}));
         graph.addNode(node("Cast", "pool/cast", List.of("attention_mask"), PREFIX + "mask").toBuilder()
                 .addAttribute(intAttribute("to", OnnxMl.TensorProto.DataType.FLOAT.getNumber())).build());
-        graph.addNode(node("Unsqueeze", "pool/unsqueeze", List.of(PREFIX + "mask"), PREFIX + "mask3").toBuilder()
-                .addAttribute(intsAttribute("axes", 2)).build());
-        graph.addNode(node("Mul", "pool/mul", List.of(HIDDEN, PREFIX + "mask3"), PREFIX + "masked"));
-        graph.addNode(reduceSum("pool/sum", PREFIX + "masked", PREFIX + "summed", 0));
-        graph.addNode(reduceSum("pool/count", PREFIX + "mask3", PREFIX + "count", 0));
+        graph.addNode(reduceSum("pool/count", PREFIX + "mask", PREFIX + "count", 1));
         graph.addNode(node("Max", "pool/max", List.of(PREFIX + "count", PREFIX + "epsilon"), PREFIX + "count_safe"));
-        graph.addNode(node("Div", "pool/div", List.of(PREFIX + "summed", PREFIX + "count_safe"), PREFIX + "pooled"));
+        graph.addNode(node("Div", "pool/weights", List.of(PREFIX + "mask", PREFIX + "count_safe"), PREFIX + "weights"));
+        graph.addNode(node("Unsqueeze", "pool/unsqueeze", List.of(PREFIX + "weights"), PREFIX + "weights3").toBuilder()
+                .addAttribute(intsAttribute("axes", 1)).build());
+        graph.addNode(node("MatMul", "pool/matmul", List.of(PREFIX + "weights3", HIDDEN), PREFIX + "pooled3"));
+        graph.addNode(node("Squeeze", "pool/squeeze", List.of(PREFIX + "pooled3"), PREFIX + "pooled").toBuilder()
+                .addAttribute(intsAttribute("axes", 1)).build());
         return PREFIX + "pooled";
     }
 

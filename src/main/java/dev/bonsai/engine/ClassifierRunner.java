@@ -9,7 +9,6 @@ import ai.onnxruntime.OrtSession;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +32,15 @@ public final class ClassifierRunner implements AutoCloseable {
 
     private final OrtSession session;
     private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final long padId;
     private final boolean needsTokenTypes;
 
-    private ClassifierRunner(OrtSession session, HuggingFaceTokenizer tokenizer) {
+    private ClassifierRunner(OrtSession session, HuggingFaceTokenizer tokenizer, int maxLength) {
         this.session = session;
         this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.padId = LengthBuckets.padId(tokenizer);
         this.needsTokenTypes = session.getInputNames().contains("token_type_ids");
     }
 
@@ -53,44 +56,58 @@ public final class ClassifierRunner implements AutoCloseable {
 
     public static ClassifierRunner open(byte[] graph, byte[] tokenizerJson, int maxLength, int intraOpThreads) {
         HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, maxLength);
-        try {
-            OrtSession session = OrtEnvironment.getEnvironment().createSession(graph,
-                    Encoder.sessionOptions(new Encoder.Options(intraOpThreads, 32, maxLength)));
-            return new ClassifierRunner(session, tokenizer);
+        OrtSession session = null;
+        // The options are copied into the session when it is created, so they are closed right after.
+        try (OrtSession.SessionOptions options = Encoder.sessionOptions(new Encoder.Options(intraOpThreads, 32, maxLength))) {
+            session = OrtEnvironment.getEnvironment().createSession(graph, options);
+            return new ClassifierRunner(session, tokenizer, maxLength);
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
+            if (session != null) {
+                try {
+                    session.close();
+                } catch (OrtException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             throw new IllegalStateException("could not open the classifier graph", e);
         }
     }
 
-    /** Runs one batch. */
+    /**
+     * Runs one batch. Rows are padded by {@link LengthBuckets}, so each text's outputs are the same
+     * alone as with any other texts.
+     */
     public Output run(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts);
-        int rows = encodings.length;
-        int columns = encodings[0].getIds().length;
-        LongBuffer ids = LongBuffer.allocate(rows * columns);
-        LongBuffer mask = LongBuffer.allocate(rows * columns);
-        LongBuffer types = LongBuffer.allocate(rows * columns);
+        float[][] probabilities = new float[encodings.length][];
+        float[][] embeddings = new float[encodings.length][];
         int tokens = 0;
-        for (Encoding encoding : encodings) {
-            ids.put(encoding.getIds());
-            mask.put(encoding.getAttentionMask());
-            types.put(encoding.getTypeIds());
-            for (long value : encoding.getAttentionMask()) {
-                tokens += (int) value;
+        for (LengthBuckets.Group group : LengthBuckets.group(encodings, maxLength, padId)) {
+            Output output = run(group);
+            for (int i = 0; i < group.rows().length; i++) {
+                probabilities[group.rows()[i]] = output.probabilities()[i];
+                embeddings[group.rows()[i]] = output.embeddings()[i];
             }
+            tokens += output.tokens();
         }
-        ids.flip();
-        mask.flip();
-        types.flip();
+        return new Output(probabilities, embeddings, tokens);
+    }
+
+    private Output run(LengthBuckets.Group group) {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        long[] shape = {rows, columns};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
-            inputs.put("input_ids", OnnxTensor.createTensor(environment, ids, shape));
-            inputs.put("attention_mask", OnnxTensor.createTensor(environment, mask, shape));
+            inputs.put("input_ids", Encoder.tensor(environment, group.ids()));
+            inputs.put("attention_mask", Encoder.tensor(environment, group.attentionMask()));
             if (needsTokenTypes) {
-                inputs.put("token_type_ids", OnnxTensor.createTensor(environment, types, shape));
+                inputs.put("token_type_ids", Encoder.tensor(environment, group.typeIds()));
+            }
+            int tokens = 0;
+            for (long[] row : group.attentionMask()) {
+                for (long value : row) {
+                    tokens += (int) value;
+                }
             }
             try (OrtSession.Result result = session.run(inputs)) {
                 return new Output((float[][]) result.get(ClassifierExport.PROBABILITIES).orElseThrow().getValue(),

@@ -12,11 +12,13 @@ import java.util.Set;
 /**
  * int8 dynamic quantization of a graph, in the pattern ONNX Runtime runs fast on AVX2: every
  * MatMul with a weight initializer becomes
- * {@code DynamicQuantizeLinear(x) → MatMulInteger(u8 × s8) → Cast → Mul(x_scale · w_scale)}, with
+ * {@code quantize(x) → MatMulInteger(u8 × s8) → Cast → Mul(w_scale) → Mul(x_scale)}, with
  * symmetric per-output-column weight scales (per-tensor scales lose too much, measured min cosine
  * 0.86). The word- and position-embedding tables are stored as int8 rows with a scale per row
- * and dequantized after the lookup. Activations are quantized at run time, per tensor, so no
- * calibration data is needed. Opset 11 operations only.
+ * and dequantized after the lookup. Activations are quantized at run time with one scale per
+ * token (not ONNX's DynamicQuantizeLinear, whose one scale over the whole tensor makes a text's
+ * output depend on the other texts of its batch), so no calibration data is needed and a text
+ * gets the same output alone or in any batch. Opset 11 operations only.
  */
 public final class DynamicQuantization {
 
@@ -56,12 +58,13 @@ public final class DynamicQuantization {
         List<OnnxMl.NodeProto> nodes = new ArrayList<>();
         Set<String> replaced = new HashSet<>();
         List<OnnxMl.TensorProto> added = new ArrayList<>();
+        Map<String, QuantizedInput> quantizedInputs = new HashMap<>();
         int matMuls = 0;
         boolean embeddings = false;
         for (OnnxMl.NodeProto node : builder.getNodeList()) {
             OnnxMl.TensorProto weight = node.getInputCount() == 2 ? initializers.get(node.getInput(1)) : null;
             if (node.getOpType().equals("MatMul") && quantizable(weight) && uses.get(weight.getName()) == 1) {
-                nodes.addAll(quantizedMatMul(node, weight, added, activationRanges.get(node.getInput(0))));
+                nodes.addAll(quantizedMatMul(node, weight, added, activationRanges.get(node.getInput(0)), quantizedInputs));
                 replaced.add(weight.getName());
                 matMuls++;
                 continue;
@@ -93,9 +96,17 @@ public final class DynamicQuantization {
                 && tensor.getDimsCount() == 2 && tensor.getDims(0) >= MIN_DIMENSION && tensor.getDims(1) >= MIN_DIMENSION;
     }
 
-    /** x·W → DynamicQuantizeLinear, MatMulInteger with int8 W, Cast, Mul by x_scale·w_scale[column]. */
+    /** The names of a MatMul input's quantized values, its scale ({@code [..., 1]} or scalar) and zero point. */
+    private record QuantizedInput(String values, String scale, String zeroPoint) {
+    }
+
+    /**
+     * x·W → x quantized (per token, or with its calibrated range), MatMulInteger with int8 W, Cast, then the
+     * product scaled back by w_scale[column] and x_scale. MatMuls that read the same x (query, key and value)
+     * share one quantization of it.
+     */
     private static List<OnnxMl.NodeProto> quantizedMatMul(OnnxMl.NodeProto node, OnnxMl.TensorProto weight,
-            List<OnnxMl.TensorProto> added, float[] range) {
+            List<OnnxMl.TensorProto> added, float[] range, Map<String, QuantizedInput> quantizedInputs) {
         int rows = (int) weight.getDims(0);
         int columns = (int) weight.getDims(1);
         float[] values = TransformerWeights.floats(weight);
@@ -119,38 +130,93 @@ public final class DynamicQuantization {
         added.add(ClassifierExport.floatTensor(base + "/scale", scales, columns));
         added.add(OnnxMl.TensorProto.newBuilder().setName(base + "/zero").setDataType(OnnxMl.TensorProto.DataType.INT8.getNumber())
                 .setRawData(ByteString.copyFrom(new byte[] {0})).build());
-        String x = node.getInput(0);
         String name = node.getName().isEmpty() ? base : node.getName();
         String out = node.getOutput(0);
         List<OnnxMl.NodeProto> nodes = new ArrayList<>();
-        if (range == null) {
-            nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").setName(name + "/quantize")
-                    .addInput(x).addOutput(out + "/x_q").addOutput(out + "/x_scale").addOutput(out + "/x_zero").build());
-        } else {
-            // The calibrated range, widened to include 0 so that zero is exact, as DynamicQuantizeLinear does.
-            float min = Math.min(0f, range[0]);
-            float max = Math.max(0f, range[1]);
-            float scale = max > min ? (max - min) / 255f : 1f;
-            int zero = Math.max(0, Math.min(255, Math.round(-min / scale)));
-            added.add(ClassifierExport.floatTensor(out + "/x_scale", new float[] {scale}));
-            added.add(OnnxMl.TensorProto.newBuilder().setName(out + "/x_zero")
-                    .setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
-                    .setRawData(ByteString.copyFrom(new byte[] {(byte) zero})).build());
-            nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name + "/quantize")
-                    .addInput(x).addInput(out + "/x_scale").addInput(out + "/x_zero").addOutput(out + "/x_q").build());
+        QuantizedInput x = quantizedInputs.get(node.getInput(0));
+        if (x == null) {
+            x = range == null ? perTokenQuantize(name, node.getInput(0), out, nodes, added)
+                    : calibratedQuantize(name, node.getInput(0), out, range, nodes, added);
+            quantizedInputs.put(node.getInput(0), x);
         }
-        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("MatMulInteger").setName(name + "/matmul_integer")
-                .addInput(out + "/x_q").addInput(base + "/quantized").addInput(out + "/x_zero").addInput(base + "/zero")
-                .addOutput(out + "/int32").build());
-        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName(name + "/cast").addInput(out + "/int32")
-                .addOutput(out + "/float").addAttribute(OnnxMl.AttributeProto.newBuilder().setName("to")
-                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))
-                .build());
-        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(name + "/combined_scale")
-                .addInput(out + "/x_scale").addInput(base + "/scale").addOutput(out + "/scale").build());
-        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(name + "/dequantize")
-                .addInput(out + "/float").addInput(out + "/scale").addOutput(out).build());
+        nodes.add(node("MatMulInteger", name + "/matmul_integer",
+                List.of(x.values(), base + "/quantized", x.zeroPoint(), base + "/zero"), out + "/int32"));
+        nodes.add(castToFloat(name + "/cast", out + "/int32", out + "/float"));
+        if (range == null) {
+            nodes.add(node("Mul", name + "/weight_scale", List.of(out + "/float", base + "/scale"), out + "/column_scaled"));
+            nodes.add(node("Mul", name + "/dequantize", List.of(out + "/column_scaled", x.scale()), out));
+        } else {
+            nodes.add(node("Mul", name + "/combined_scale", List.of(x.scale(), base + "/scale"), out + "/scale"));
+            nodes.add(node("Mul", name + "/dequantize", List.of(out + "/float", out + "/scale"), out));
+        }
         return nodes;
+    }
+
+    /**
+     * Symmetric int8 quantization of every token's row of {@code x} ({@code [..., K]}) with a scale of its own,
+     * {@code x_scale = max|x_row| / 127} ({@code [..., 1]}), stored as uint8 around a zero point of 128 so that
+     * MatMulInteger runs its u8 × s8 kernel (ONNX Runtime takes only a scalar zero point for A). A row's
+     * quantized values depend on that row alone, so a text's output does not depend on the other texts of its
+     * batch nor on how far they are padded.
+     */
+    private static QuantizedInput perTokenQuantize(String name, String x, String prefix, List<OnnxMl.NodeProto> nodes,
+            List<OnnxMl.TensorProto> added) {
+        String p = prefix + "/x";
+        added.add(ClassifierExport.floatTensor(p + "_levels", new float[] {127f}));
+        added.add(ClassifierExport.floatTensor(p + "_floor", new float[] {Float.MIN_NORMAL}));
+        added.add(ClassifierExport.floatTensor(p + "_offset", new float[] {128f}));
+        added.add(uint8Scalar(p + "_zero", 128));
+        nodes.add(node("Abs", name + "/abs", List.of(x), p + "_abs"));
+        nodes.add(node("ReduceMax", name + "/row_max", List.of(p + "_abs"), p + "_row_max").toBuilder()
+                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axes")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(-1))
+                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("keepdims")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(1))
+                .build());
+        // An all-zero row keeps a positive scale: its values quantize to the zero point.
+        nodes.add(node("Max", name + "/row_max_floor", List.of(p + "_row_max", p + "_floor"), p + "_range"));
+        nodes.add(node("Div", name + "/row_scale", List.of(p + "_range", p + "_levels"), p + "_scale"));
+        // Multiplying by the reciprocal is cheaper than dividing each of the row's values.
+        nodes.add(node("Div", name + "/row_inverse_scale", List.of(p + "_levels", p + "_range"), p + "_inverse_scale"));
+        nodes.add(node("Mul", name + "/scale_down", List.of(x, p + "_inverse_scale"), p + "_scaled"));
+        nodes.add(node("Round", name + "/round", List.of(p + "_scaled"), p + "_rounded"));
+        nodes.add(node("Add", name + "/shift", List.of(p + "_rounded", p + "_offset"), p + "_shifted"));
+        nodes.add(OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName(name + "/to_uint8").addInput(p + "_shifted")
+                .addOutput(p + "_q").addAttribute(OnnxMl.AttributeProto.newBuilder().setName("to")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(OnnxMl.TensorProto.DataType.UINT8.getNumber()))
+                .build());
+        return new QuantizedInput(p + "_q", p + "_scale", p + "_zero");
+    }
+
+    /** Asymmetric uint8 quantization of {@code x} with a range fixed by calibration (QuantizeLinear). */
+    private static QuantizedInput calibratedQuantize(String name, String x, String prefix, float[] range,
+            List<OnnxMl.NodeProto> nodes, List<OnnxMl.TensorProto> added) {
+        String p = prefix + "/x";
+        // The calibrated range, widened to include 0 so that zero is exact, as DynamicQuantizeLinear does.
+        float min = Math.min(0f, range[0]);
+        float max = Math.max(0f, range[1]);
+        float scale = max > min ? (max - min) / 255f : 1f;
+        int zero = Math.max(0, Math.min(255, Math.round(-min / scale)));
+        added.add(ClassifierExport.floatTensor(p + "_scale", new float[] {scale}));
+        added.add(uint8Scalar(p + "_zero", zero));
+        nodes.add(node("QuantizeLinear", name + "/quantize", List.of(x, p + "_scale", p + "_zero"), p + "_q"));
+        return new QuantizedInput(p + "_q", p + "_scale", p + "_zero");
+    }
+
+    private static OnnxMl.NodeProto node(String opType, String name, List<String> inputs, String output) {
+        return OnnxMl.NodeProto.newBuilder().setOpType(opType).setName(name).addAllInput(inputs).addOutput(output).build();
+    }
+
+    private static OnnxMl.NodeProto castToFloat(String name, String input, String output) {
+        return OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName(name).addInput(input).addOutput(output)
+                .addAttribute(OnnxMl.AttributeProto.newBuilder().setName("to")
+                        .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))
+                .build();
+    }
+
+    private static OnnxMl.TensorProto uint8Scalar(String name, int value) {
+        return OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.UINT8.getNumber())
+                .setRawData(ByteString.copyFrom(new byte[] {(byte) value})).build();
     }
 
     /** Lookup tables stored as int8 rows (the tiny token-type table stays fp32). */

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sentence embeddings from a base model: its tokenizer (truncating to the maximum length, padding
- * to the longest text of each batch), its ONNX graph in ONNX Runtime, then pooling as the model
+ * Sentence embeddings from a base model: its tokenizer (truncating to the maximum length, each
+ * text padded by its own length, see {@link LengthBuckets}), its ONNX graph in ONNX Runtime, then pooling as the model
  * expects and L2 normalisation. Owns a native session and tokenizer: close it.
  */
 public final class Encoder implements AutoCloseable {
@@ -34,13 +34,17 @@ public final class Encoder implements AutoCloseable {
     private final Options options;
     private final OrtSession session;
     private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final long padId;
     private final boolean needsTokenTypes;
 
-    private Encoder(BaseModel model, Options options, OrtSession session, HuggingFaceTokenizer tokenizer) {
+    private Encoder(BaseModel model, Options options, OrtSession session, HuggingFaceTokenizer tokenizer, int maxLength) {
         this.model = model;
         this.options = options;
         this.session = session;
         this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.padId = LengthBuckets.padId(tokenizer);
         this.needsTokenTypes = session.getInputNames().contains("token_type_ids");
     }
 
@@ -61,15 +65,26 @@ public final class Encoder implements AutoCloseable {
      */
     public static Encoder open(BaseModel model, byte[] onnxGraph, Options options) {
         HuggingFaceTokenizer tokenizer = null;
+        OrtSession session = null;
+        int maxLength = Math.min(options.maxSequenceLength(), model.maxSequenceLength());
         try (InputStream json = TextTokenizer.resource(model.tokenizerResource())) {
-            int maxLength = Math.min(options.maxSequenceLength(), model.maxSequenceLength());
             tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true",
                     "maxLength", Integer.toString(maxLength), "addSpecialTokens", "true"));
-            OrtSession session = OrtEnvironment.getEnvironment().createSession(onnxGraph, sessionOptions(options));
-            return new Encoder(model, options, session, tokenizer);
-        } catch (IOException | OrtException e) {
+            // The options are copied into the session when it is created, so they are closed right after.
+            try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
+                session = OrtEnvironment.getEnvironment().createSession(onnxGraph, sessionOptions);
+            }
+            return new Encoder(model, options, session, tokenizer, maxLength);
+        } catch (IOException | OrtException | RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
+            }
+            if (session != null) {
+                try {
+                    session.close();
+                } catch (OrtException closing) {
+                    e.addSuppressed(closing);
+                }
             }
             throw new IllegalStateException("could not open the encoder of " + model.id(), e);
         }
@@ -105,16 +120,18 @@ public final class Encoder implements AutoCloseable {
         float[][] result = new float[texts.size()][];
         for (int start = 0; start < texts.size(); start += options.batchSize()) {
             List<String> batch = texts.subList(start, Math.min(texts.size(), start + options.batchSize()));
-            Tokens batchTokens = tokenize(batch);
-            float[][] embeddings = Pooling.pool(run(batchTokens), batchTokens.attentionMask(), model.pooling());
-            System.arraycopy(embeddings, 0, result, start, embeddings.length);
+            Encoding[] encodings = tokenizer.batchEncode(batch);
+            // Padded by each row's own length, so a text's embedding does not depend on its batch.
+            for (LengthBuckets.Group group : LengthBuckets.group(encodings, maxLength, padId)) {
+                Tokens groupTokens = new Tokens(group.ids(), group.attentionMask(), group.typeIds());
+                float[][] embeddings = Pooling.pool(run(groupTokens), group.attentionMask(), model.pooling());
+                for (int i = 0; i < group.rows().length; i++) {
+                    result[start + group.rows()[i]] = embeddings[i];
+                }
+            }
             if (tokens != null) {
-                for (int i = 0; i < batch.size(); i++) {
-                    int count = 0;
-                    for (long value : batchTokens.attentionMask()[i]) {
-                        count += (int) value;
-                    }
-                    tokens[start + i] = count;
+                for (int i = 0; i < encodings.length; i++) {
+                    tokens[start + i] = LengthBuckets.realTokens(encodings[i]);
                 }
             }
         }

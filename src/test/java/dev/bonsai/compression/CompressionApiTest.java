@@ -114,6 +114,19 @@ class CompressionApiTest {
         as(key).contentType(ContentType.JSON).body(Map.of("inputs", texts, "variant", prunedId))
                 .post("/v1/models/" + modelId + "/predictions").then().statusCode(200).body("data.label", equalTo(fromOriginal));
 
+        // An int8 variant answers a text alone exactly as it does among other texts of other lengths.
+        String int8Id = (String) variants.get(1).get("variantId");
+        List<String> mixed = List.of("Rain.", "The oven story number 7, about cooking a loaf of bread slowly for hours",
+                texts.get(0), "Goal!");
+        JsonPath together = as(key).contentType(ContentType.JSON).body(Map.of("inputs", mixed, "variant", int8Id))
+                .post("/v1/models/" + modelId + "/predictions").then().statusCode(200).extract().jsonPath();
+        for (int i = 0; i < mixed.size(); i++) {
+            JsonPath alone = as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of(mixed.get(i)),
+                    "variant", int8Id)).post("/v1/models/" + modelId + "/predictions").then().statusCode(200)
+                    .extract().jsonPath();
+            assertEquals(scores(alone, 0), scores(together, i), "text " + i + " alone and in a request of " + mixed.size());
+        }
+
         // Provenance is stored with the variant and written into its graph.
         as(key).get("/v1/models/" + modelId + "/variants/" + prunedId).then().statusCode(200)
                 .body("recipe", equalTo("vocabulary-pruning")).body("compressionJobId", equalTo(jobId))
@@ -131,6 +144,14 @@ class CompressionApiTest {
         assertTrue(eventTypes.contains("metrics"));
 
         bundleVerifiesWithOnnxRuntimeAndTheTokenizerAlone(key, modelId, (String) variants.get(3).get("variantId"));
+    }
+
+    /** Every label's score of one answer, by label. */
+    private static Map<String, Double> scores(JsonPath answer, int index) {
+        Map<String, Double> scores = new HashMap<>();
+        List<Map<String, Object>> labels = answer.getList("data[" + index + "].labels");
+        labels.forEach(entry -> scores.put((String) entry.get("label"), ((Number) entry.get("score")).doubleValue()));
+        return scores;
     }
 
     /** Unpacks a bundle and checks it with ONNX Runtime and the tokenizer library only. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.engine.Engine;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /** Each compression technique on a small real model (all-MiniLM-L6-v2 with a head trained on 45 sentences). */
 class CompressionTest {
 
-    private static final BaseModel MODEL = BaseModel.ALL_MINILM_L6_V2;
-    private static final int MAX_LENGTH = 32;
+    private static final BaseModel MODEL = SmallClassifier.MODEL;
+    private static final int MAX_LENGTH = SmallClassifier.MAX_LENGTH;
 
     private static SmallDataset data;
     private static byte[] encoderGraph;
@@ -28,25 +27,13 @@ class CompressionTest {
     private static int[] testY;
 
     @BeforeAll
-    static void trainAClassifier() throws Exception {
-        data = new SmallDataset();
-        try (InputStream onnx = TextTokenizer.resource(MODEL.onnxResource());
-                InputStream json = TextTokenizer.resource(MODEL.tokenizerResource())) {
-            encoderGraph = onnx.readAllBytes();
-            tokenizerJson = json.readAllBytes();
-        }
-        float[][] trainX;
-        float[][] testX;
-        try (Encoder encoder = Encoder.open(MODEL, encoderGraph, new Encoder.Options(1, 32, MAX_LENGTH))) {
-            trainX = encoder.embed(data.texts.subList(0, 45));
-            testX = encoder.embed(data.texts.subList(45, 60));
-        }
-        testY = data.labelArray(45, 60);
-        int[] trainY = data.labelArray(0, 45);
-        HeadTrainer.Result head = new HeadTrainer().train(trainX, trainY, testX, testY, SmallDataset.LABELS,
-                HeadTrainer.resolve(null, null, null, 5L, null, null, trainY, 3), (epoch, total) -> { }, () -> false);
-        classifier = ClassifierExport.export(encoderGraph, MODEL, head.head(), SmallDataset.LABELS,
-                Map.of("bonsai.baseModel", MODEL.id()));
+    static void trainAClassifier() {
+        SmallClassifier fixture = SmallClassifier.get();
+        data = fixture.data;
+        encoderGraph = fixture.encoderGraph;
+        classifier = fixture.classifier;
+        tokenizerJson = fixture.tokenizerJson;
+        testY = fixture.testY;
     }
 
     private static float[][] probabilities(byte[] graph, byte[] tokenizer, List<String> texts) {
@@ -56,9 +43,7 @@ class CompressionTest {
     }
 
     private static Compression compression() {
-        return new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH, data.texts.subList(0, 45),
-                data.labelArray(0, 45), data.texts.subList(45, 60), testY, data.texts, 3L), (recipe, step, message) -> { },
-                () -> false);
+        return SmallClassifier.get().compression((recipe, step, message) -> { });
     }
 
     @Test
@@ -213,9 +198,7 @@ class CompressionTest {
     @Test
     void aDistilledStudentKeepsMostOfTheTeachersAccuracy() {
         List<String> events = new ArrayList<>();
-        Compression compression = new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH,
-                data.texts.subList(0, 45), data.labelArray(0, 45), data.texts.subList(45, 60), testY, data.texts, 3L),
-                (recipe, step, message) -> events.add(step), () -> false);
+        Compression compression = SmallClassifier.get().compression((recipe, step, message) -> events.add(step));
         Compression.Variant student = compression.apply("layer-drop:2+int8-dynamic");
         assertEquals(List.of("layer-drop", "int8-dynamic"), events);
         float[][] probabilities = probabilities(student.graph(), student.tokenizerJson(), data.texts.subList(45, 60));
