@@ -71,9 +71,12 @@ public final class Compression {
     public static List<Step> parse(String recipe, int modelLayers) {
         List<Step> steps = new ArrayList<>();
         int lastRank = -1;
-        for (String part : recipe.trim().split("\\+")) {
+        for (String part : recipe.trim().split("\\+", -1)) {
             String name = part.trim();
             Step step;
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("'" + recipe + "': a recipe is techniques joined by '+', with none left empty");
+            }
             if (name.startsWith(LAYER_DROP + ":")) {
                 int layers;
                 try {

@@ -71,6 +71,17 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = BEFORE_BUILT_IN)
     public Response json(JsonProcessingException e) {
+        if (e instanceof StrictJson.NulCharacterException nul) {
+            String pointer = nul.getPath().isEmpty() ? "/" : pointer(nul.getPath());
+            String detail = pointer + " holds a NUL character, which is not allowed in text.";
+            return respond(new ProblemException(ProblemType.VALIDATION_FAILED, detail,
+                    List.of(new Problem.FieldError(pointer, detail)), Map.of(), Map.of()));
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonParseException parse && parse.getMessage() != null
+                && parse.getMessage().startsWith("Duplicate field")) {
+            return respond(new ProblemException(ProblemType.MALFORMED_JSON, "The body names a field more than once ("
+                    + parse.getOriginalMessage().replace("Duplicate field ", "") + "); send each field once."));
+        }
         if (e instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String pointer = pointer(mismatch.getPath());
             String detail = "Wrong type for " + pointer + ": expected " + simpleTypeName(mismatch.getTargetType()) + ".";
@@ -82,6 +93,20 @@ public class ProblemMappers {
             detail += " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
         }
         return respond(new ProblemException(ProblemType.MALFORMED_JSON, detail + "."));
+    }
+
+    /**
+     * RESTEasy Reactive reads a multipart body before any resource method runs and throws an
+     * IOException when it is malformed (its boundary never closes, or does not match the header's).
+     */
+    @ServerExceptionMapper(priority = BEFORE_BUILT_IN)
+    public Response io(java.io.IOException e) {
+        if (e.getMessage() != null && e.getMessage().contains("multipart")) {
+            return respond(new ProblemException(ProblemType.INVALID_REQUEST, "The multipart body is malformed: each part"
+                    + " must open with the boundary given in Content-Type, and the body must end with that boundary"
+                    + " followed by '--'."));
+        }
+        return internal(e);
     }
 
     @ServerExceptionMapper(priority = BEFORE_BUILT_IN)

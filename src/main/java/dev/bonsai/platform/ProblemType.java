@@ -15,10 +15,12 @@ public enum ProblemType {
     CONFLICT(409, "conflict", "The resource is in a state that does not allow this"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
+    URI_TOO_LONG(414, "uri_too_long", "The request URI is too long"),
     RANGE_NOT_SATISFIABLE(416, "range_not_satisfiable", "The requested range is outside the content"),
     VALIDATION_FAILED(422, "validation_failed", "The request has invalid fields"),
     DATASET_REJECTED(422, "dataset_rejected", "The dataset did not pass validation"),
     RATE_LIMITED(429, "rate_limited", "Too many requests"),
+    HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are too large"),
     INTERNAL(500, "internal_error", "Internal error"),
     UNAVAILABLE(503, "unavailable", "The service is temporarily unavailable");
 

@@ -220,6 +220,9 @@ class CompressionTest {
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:6", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:x", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("magic", 6));
+        for (String empty : List.of("+", "", " ", "int8-dynamic+", "+fp16", "vocabulary-pruning++int8-dynamic")) {
+            assertThrows(IllegalArgumentException.class, () -> Compression.parse(empty, 6), "'" + empty + "'");
+        }
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("int8-static+int8-dynamic", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("layer-drop:3+structured-pruning:50", 6));
         assertThrows(IllegalArgumentException.class, () -> Compression.parse("structured-pruning:100", 6));

@@ -108,7 +108,7 @@ class PredictionApiTest {
                 .statusCode(422).body("errors.pointer", hasItem("/topK"));
         as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("a"), "variant", "var_missing")).post(path)
                 .then().statusCode(404);
-        as(key).contentType(ContentType.JSON).body("{\"inputs\": [1, 2").post(path).then().statusCode(400);
+        as(key).contentType(ContentType.JSON).body("{\"inputs\": [\"a\", \"b\"").post(path).then().statusCode(400);
 
         String other = Api.newTenant();
         as(other).contentType(ContentType.JSON).body(Map.of("inputs", List.of("a"))).post(path).then().statusCode(404);
