@@ -4,8 +4,9 @@
 //   java -cp <classpath> benchmarks/Compress.java TRAIN.csv TEST.csv SAMPLE_SIZE BASE_MODEL CLASSIFIER.onnx
 //
 // The data is split as FineTune.java splits it (same seed): distillation trains on the same rows
-// and selects epochs on the same validation rows. The vocabulary is built from every row of the
-// tenant's data, test rows included, as a compression job builds it from the whole dataset.
+// and selects epochs on the same validation rows. As in a compression job, the test file informs no
+// step: the vocabulary is built from the training and validation rows, the auto selection below
+// gates on the validation rows, and the test file is read once per variant for the figures.
 
 import dev.bonsai.compression.CompressionJobService;
 import dev.bonsai.compression.VariantSelection;
@@ -15,7 +16,9 @@ import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierGraph;
+import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.engine.Compression;
+import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.engine.VariantMeasurement;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -31,7 +34,7 @@ import java.util.zip.ZipOutputStream;
 public class Compress {
 
     record Row(String recipe, String precision, VariantMeasurement.Measurement measurement, ClassificationMetrics metrics,
-            long graphBytes, long zipped, long seconds) {
+            double validationAccuracy, long graphBytes, long zipped, long seconds) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -51,8 +54,9 @@ public class Compress {
         List<List<LabelledTextFile.LabelledText>> parts = LabelledTextFile.stratifiedSplit(train, 0.1, seed);
         List<String> testTexts = texts(test);
         int[] truth = indexes(test, labels);
-        List<String> everything = new ArrayList<>(texts(train));
-        everything.addAll(testTexts);
+        List<String> vocabularyTexts = texts(train);
+        List<String> validationTexts = texts(parts.get(1));
+        int[] validationTruth = indexes(parts.get(1), labels);
         String hyperparameters = ClassifierGraph.metadata(original).getOrDefault("bonsai.hyperparameters", "");
         int maxLength = hyperparameters.contains("maxSequenceLength")
                 ? Integer.parseInt(hyperparameters.replaceAll(".*\"maxSequenceLength\":(\\d+).*", "$1"))
@@ -66,10 +70,11 @@ public class Compress {
 
         Compression compression = new Compression(new Compression.Source(model, original, tokenizer, maxLength,
                 texts(parts.get(0)), indexes(parts.get(0), labels), texts(parts.get(1)), indexes(parts.get(1), labels),
-                everything, seed), (recipe, step, message) -> System.out.println("  " + recipe + ": " + message), () -> false);
+                vocabularyTexts, seed), (recipe, step, message) -> System.out.println("  " + recipe + ": " + message), () -> false);
 
         Map<String, Row> rows = new LinkedHashMap<>();
-        rows.put("original", measure("original", original, tokenizer, maxLength, testTexts, truth, labels, 0));
+        rows.put("original", measure("original", original, tokenizer, maxLength, testTexts, truth, validationTexts, validationTruth,
+                labels, 0));
         List<String> recipes = new ArrayList<>(List.of("int8-dynamic", "int8-static", "fp16", "vocabulary-pruning",
                 "vocabulary-pruning+int8-dynamic", "layer-drop:3+int8-dynamic", "layer-drop:3+vocabulary-pruning+int8-dynamic",
                 "structured-pruning:50+int8-dynamic"));
@@ -86,8 +91,8 @@ public class Compress {
             Compression.Variant variant = compression.apply(recipe);
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
             variant.details().forEach((key, value) -> System.out.println("  " + recipe + " " + key + ": " + value));
-            rows.put(recipe, measure(recipe, variant.graph(), variant.tokenizerJson(), maxLength, testTexts, truth, labels,
-                    seconds));
+            rows.put(recipe, measure(recipe, variant.graph(), variant.tokenizerJson(), maxLength, testTexts, truth,
+                    validationTexts, validationTruth, labels, seconds));
         }
 
         Row base = rows.get("original");
@@ -115,9 +120,9 @@ public class Compress {
             for (String recipe : CompressionJobService.auto(model, device)) {
                 candidates.add(candidate(rows.get(recipe)));
             }
-            VariantSelection.Outcome outcome = VariantSelection.select(candidates, base.metrics().accuracy(), device,
+            VariantSelection.Outcome outcome = VariantSelection.select(candidates, base.validationAccuracy(), device,
                     new VariantSelection.Constraints(0.01, null, null));
-            System.out.printf("%nauto for %s (gate 0.01): %s%n", device.id(), outcome.explanation());
+            System.out.printf("%nauto for %s (gate 0.01 on the validation rows): %s%n", device.id(), outcome.explanation());
             for (VariantSelection.Verdict verdict : outcome.verdicts()) {
                 System.out.printf("  %-45s fits %-5s gate %-5s pareto %-5s est. %.1f ms %s%n", verdict.candidate().recipe(),
                         verdict.fits(), verdict.passesGate(), verdict.paretoOptimal(), verdict.estimatedDeviceLatencyMillis(),
@@ -128,13 +133,18 @@ public class Compress {
 
     static VariantSelection.Candidate candidate(Row row) {
         return new VariantSelection.Candidate(row.recipe(), row.recipe(), row.precision(), row.measurement().bytes(),
-                row.measurement().peakMemoryBytes(), row.measurement().batch1().p50Millis(), row.metrics().accuracy());
+                row.measurement().peakMemoryBytes(), row.measurement().batch1().p50Millis(), row.validationAccuracy());
     }
 
     static Row measure(String recipe, byte[] graph, byte[] tokenizer, int maxLength, List<String> texts, int[] truth,
-            List<String> labels, long seconds) throws Exception {
+            List<String> validationTexts, int[] validationTruth, List<String> labels, long seconds) throws Exception {
         VariantMeasurement.Measurement measurement = VariantMeasurement.measure(graph, tokenizer, maxLength, texts, 64);
         ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
+        double validationAccuracy;
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, maxLength, 1)) {
+            validationAccuracy = ClassificationMetrics.of(validationTruth,
+                    SoftmaxHead.argmax(runner.probabilities(validationTexts, 32)), labels).accuracy();
+        }
         String precision = recipe.contains("int8") ? "int8" : recipe.endsWith("fp16") ? "fp16" : "fp32";
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(zipped)) {
@@ -144,7 +154,7 @@ public class Compress {
             zip.write(tokenizer);
         }
         System.out.printf("  measured %s: %,d bytes, accuracy %.4f%n", recipe, measurement.bytes(), metrics.accuracy());
-        return new Row(recipe, precision, measurement, metrics, graph.length, zipped.size(), seconds);
+        return new Row(recipe, precision, measurement, metrics, validationAccuracy, graph.length, zipped.size(), seconds);
     }
 
     static List<String> texts(List<LabelledTextFile.LabelledText> rows) {

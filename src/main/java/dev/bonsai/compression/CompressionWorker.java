@@ -6,9 +6,12 @@ import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierGraph;
+import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.engine.Compression;
 import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
+import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.TokenizationChange;
 import dev.bonsai.engine.VariantMeasurement;
 import dev.bonsai.finetune.TrainingData;
 import dev.bonsai.job.JobEvents;
@@ -44,6 +47,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     private static final Logger LOG = Logger.getLogger(CompressionWorker.class);
     /** Timed single-text runs per variant; batch 32 is timed over an eighth as many batches. */
     private static final int LATENCY_RUNS = 64;
+    /** The seed of a model recorded without one (models made before recipes recorded theirs). */
+    private static final long DEFAULT_SEED = 42L;
 
     @Inject
     TrainingData data;
@@ -154,11 +159,22 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             events.message(job.id, "warning", "The dataset has no test rows; variants are evaluated on its " + evaluatedOn
                     + " rows.");
         }
+        // The gate and the recommendation are decided on validation rows; the test rows are read once per
+        // variant, for the figures reported, and inform no step (vocabulary, calibration, distillation, selection).
+        String gatedOn = "validation";
         if (validationTexts.isEmpty()) {
+            gatedOn = "train";
             validationTexts = trainTexts;
             validationY = trainY;
+            events.message(job.id, "warning", "The dataset has no validation rows; the accuracy gate and the"
+                    + " recommendation use its training rows, which distillation also sees.");
         }
         int[] truth = ints(testY);
+        int[] validationTruth = ints(validationY);
+        List<String> vocabularyTexts = new ArrayList<>(trainTexts);
+        if (validationTexts != trainTexts) {
+            vocabularyTexts.addAll(validationTexts);
+        }
         byte[] original;
         try (InputStream in = graphs.open(model.originalSha256())) {
             original = in.readAllBytes();
@@ -175,15 +191,21 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         VariantMeasurement.Measurement originalMeasurement = VariantMeasurement.measure(original, baseTokenizer, maxLength,
                 testTexts, LATENCY_RUNS);
         ClassificationMetrics originalMetrics = ClassificationMetrics.of(truth, originalMeasurement.predictions(), labels);
+        ClassificationMetrics originalValidation = ClassificationMetrics.of(validationTruth,
+                predictions(original, baseTokenizer, maxLength, validationTexts), labels);
         lifecycle.progress(CompressionJobEntity.class, job.id, share);
         List<VariantSelection.Candidate> candidates = new ArrayList<>();
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
-        candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalMetrics));
-        reports.put(model.originalVariantId(), report(model.originalVariantId(), "original", "fp32", originalMeasurement,
-                originalMetrics, originalMetrics, Map.of()));
+        candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalValidation));
+        Map<String, Object> originalReport = report(model.originalVariantId(), "original", "fp32", originalMeasurement,
+                originalMetrics, originalMetrics, Map.of());
+        originalReport.put("validation", validationFigures(originalValidation, originalValidation, gatedOn));
+        reports.put(model.originalVariantId(), originalReport);
 
+        long seed = ModelService.trainingSeed(model.provenance(), DEFAULT_SEED);
         Compression compression = new Compression(new Compression.Source(baseModel, original, baseTokenizer, maxLength,
-                trainTexts, ints(trainY), validationTexts, ints(validationY), rows.texts(), 42L), new Compression.Listener() {
+                trainTexts, ints(trainY), validationTexts, ints(validationY), vocabularyTexts,
+                seed), new Compression.Listener() {
                     @Override
                     public void step(String recipe, String step, String message) {
                         events.message(job.id, "info", recipe + ": " + message);
@@ -216,13 +238,18 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
                     variant.tokenizerJson(), maxLength, testTexts, LATENCY_RUNS);
             ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
+            ClassificationMetrics validation = ClassificationMetrics.of(validationTruth,
+                    predictions(variant.graph(), variant.tokenizerJson(), maxLength, validationTexts), labels);
             if (cancelled.getAsBoolean()) {
                 throw new HeadTrainer.CancelledException();
             }
             Map<String, String> provenance = new LinkedHashMap<>();
             provenance.put("bonsai.parent", model.originalVariantId());
             provenance.put("bonsai.recipe", recipe);
-            provenance.put("bonsai.calibrationDatasetSha256", rows.datasetSha256());
+            boolean calibrated = recipe.contains(Compression.INT8_STATIC);
+            if (calibrated) {
+                provenance.put("bonsai.calibrationDatasetSha256", rows.datasetSha256());
+            }
             provenance.put("bonsai.compressionJob", job.id);
             provenance.put("bonsai.device", device.id());
             provenance.put("bonsai.metrics", "{\"accuracy\":" + metrics.accuracy() + ",\"macroF1\":" + metrics.macroF1()
@@ -235,13 +262,21 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             Map<String, Object> stored = new LinkedHashMap<>(model.provenance());
             stored.put("parent", model.originalVariantId());
             stored.put("recipe", recipe);
-            stored.put("calibrationDatasetSha256", rows.datasetSha256());
+            if (calibrated) {
+                stored.put("calibrationDatasetSha256", rows.datasetSha256());
+            }
             stored.put("compressionJob", job.id);
+            stored.put("seed", seed);
             stored.put("details", variant.details());
             long bytes = graph.length + (long) variant.tokenizerJson().length;
             VariantMeasurement.Measurement sized = new VariantMeasurement.Measurement(bytes, measurement.peakMemoryBytes(),
                     measurement.batch1(), measurement.batch32(), measurement.probabilities(), measurement.predictions());
             Map<String, Object> report = report(null, recipe, precision, sized, metrics, originalMetrics, variant.details());
+            report.put("validation", validationFigures(validation, originalValidation, gatedOn));
+            if (variant.tokenizerJson() != baseTokenizer) {
+                report.put("testTokenization", TokenizationChange.measure(baseTokenizer, variant.tokenizerJson(), maxLength,
+                        testTexts));
+            }
             report.put("modelBytes", graph.length);
             String variantId = models.addVariant(new ModelService.NewVariant(model.modelId(), job.id, sha256, graph.length,
                     tokenizerSha256, report, stored));
@@ -250,7 +285,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             }
             report.put("variantId", variantId);
             reports.put(variantId, report);
-            candidates.add(candidate(variantId, recipe, precision, sized, metrics));
+            candidates.add(candidate(variantId, recipe, precision, sized, validation));
             events.metrics(job.id, recipe + ": " + bytes + " bytes, " + measurement.batch1().p50Millis()
                     + " ms at batch 1 (p50), accuracy " + metrics.accuracy(), figures(report));
             lifecycle.progress(CompressionJobEntity.class, job.id, share * (r + 2));
@@ -260,7 +295,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                 ((Number) job.request.get("maxAccuracyDrop")).doubleValue(),
                 job.request.get("maxLatencyMillis") instanceof Number n ? n.doubleValue() : null,
                 job.request.get("maxSizeBytes") instanceof Number n ? n.longValue() : null);
-        VariantSelection.Outcome outcome = VariantSelection.select(candidates, originalMetrics.accuracy(), device, constraints);
+        VariantSelection.Outcome outcome = VariantSelection.select(candidates, originalValidation.accuracy(), device,
+                constraints);
         List<Map<String, Object>> matrix = new ArrayList<>();
         List<String> frontier = new ArrayList<>();
         for (VariantSelection.Verdict verdict : outcome.verdicts()) {
@@ -278,7 +314,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             report.put("status", recommended ? "recommended" : !verdict.passesGate() ? "rejected"
                     : verdict.fits() ? "accepted" : "does-not-fit");
             if (verdict.gateProblem() != null) {
-                report.put("rejectedBecause", verdict.gateProblem());
+                report.put("rejectedBecause", verdict.gateProblem() + " on the " + gatedOn + " rows");
             }
             report.put("paretoOptimal", verdict.paretoOptimal());
             if (verdict.paretoOptimal()) {
@@ -296,6 +332,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         result.put("device", device.id());
         result.put("evaluatedOn", evaluatedOn);
         result.put("evaluationRows", testTexts.size());
+        result.put("gatedOn", gatedOn);
+        result.put("gateRows", validationTexts.size());
         result.put("recommendedVariantId", recommendedId);
         result.put("recommendation", outcome.explanation());
         if (outcome.closest() != null) {
@@ -340,6 +378,23 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         report.put("perClassF1Delta", perClass);
         report.put("details", details);
         return report;
+    }
+
+    /** Predicted classes of {@code texts}: what the gate compares. */
+    private int[] predictions(byte[] graph, byte[] tokenizerJson, int maxLength, List<String> texts) {
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizerJson, maxLength, config.engine().intraOpThreads())) {
+            return SoftmaxHead.argmax(runner.probabilities(texts, 32));
+        }
+    }
+
+    private static Map<String, Object> validationFigures(ClassificationMetrics metrics, ClassificationMetrics original,
+            String rows) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("rows", rows);
+        figures.put("accuracy", metrics.accuracy());
+        figures.put("macroF1", metrics.macroF1());
+        figures.put("accuracyDelta", round(metrics.accuracy() - original.accuracy()));
+        return figures;
     }
 
     private static Map<String, Object> figures(Map<String, Object> report) {

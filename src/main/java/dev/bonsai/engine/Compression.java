@@ -26,7 +26,11 @@ public final class Compression {
     public static final String INT8_STATIC = "int8-static";
     public static final String STRUCTURED_PRUNING = "structured-pruning";
 
-    /** The tenant's data and the model being compressed. */
+    /**
+     * The tenant's data and the model being compressed. {@code vocabularyTexts} are the texts the
+     * pruned vocabulary is built from: training and validation texts, never the test split, whose
+     * figures would otherwise not show what pruning costs on text it has not seen.
+     */
     public record Source(BaseModel model, byte[] original, byte[] baseTokenizerJson, int maxLength, List<String> trainTexts,
             int[] trainLabels, List<String> validationTexts, int[] validationLabels, List<String> vocabularyTexts,
             long seed) {
@@ -155,8 +159,9 @@ public final class Compression {
             case LAYER_DROP -> distil(recipe, input, step.layers(), details);
             case STRUCTURED_PRUNING -> prune(recipe, input, step.layers(), details);
             case VOCABULARY_PRUNING -> {
-                listener.step(recipe, VOCABULARY_PRUNING, "Pruning the vocabulary to the tokens of the dataset's texts.");
-                BitSet used = new BitSet();
+                listener.step(recipe, VOCABULARY_PRUNING, "Pruning the vocabulary to the tokens of the training and"
+                        + " validation texts, keeping every single-character piece so that new words are still split.");
+                BitSet used = VocabularyPruning.characterPieces(input.tokenizerJson());
                 try (TextTokenizer tokenizer = TextTokenizer.open(source.model())) {
                     for (String text : source.vocabularyTexts()) {
                         for (long id : tokenizer.ids(text)) {

@@ -24,7 +24,8 @@ import java.util.Map;
  * <p>Lossless on the texts the kept set was built from: WordPiece picks the longest vocabulary
  * entry at each position, so a word whose pieces are all kept is split exactly as before and gets
  * the same rows. Elsewhere a word whose pieces were dropped is split into the kept pieces that
- * still match, or becomes {@code [UNK]}. Special tokens are always kept.
+ * still match; with {@link #characterPieces} kept too, a word becomes {@code [UNK]} only if the
+ * base tokenizer made it one. Special tokens are always kept.
  */
 public final class VocabularyPruning {
 
@@ -38,6 +39,32 @@ public final class VocabularyPruning {
 
     public record Result(byte[] graph, byte[] tokenizerJson, int vocabularyBefore, int vocabularyAfter,
             int positionsBefore, int positionsAfter) {
+    }
+
+    /**
+     * Ids of the pieces that let WordPiece still split any word of known characters: every
+     * single-character token, and the {@code ##} continuation of every single character that can
+     * continue a word (not CJK ideographs, which BERT's pre-tokenizer always splits into words of
+     * their own). Kept beside the dataset's own tokens, they mean a word the dataset never had is
+     * split into smaller kept pieces rather than becoming {@code [UNK]}.
+     */
+    public static BitSet characterPieces(byte[] tokenizerJson) {
+        ObjectNode tokenizer = read(tokenizerJson);
+        BitSet pieces = new BitSet();
+        for (Iterator<Map.Entry<String, JsonNode>> fields = tokenizer.path("model").path("vocab").fields(); fields.hasNext();) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String token = field.getKey();
+            boolean continuation = token.startsWith("##");
+            String piece = continuation ? token.substring(2) : token;
+            if (piece.codePointCount(0, piece.length()) != 1) {
+                continue;
+            }
+            if (continuation && Character.UnicodeScript.of(piece.codePointAt(0)) == Character.UnicodeScript.HAN) {
+                continue;
+            }
+            pieces.set(field.getValue().asInt());
+        }
+        return pieces;
     }
 
     /**

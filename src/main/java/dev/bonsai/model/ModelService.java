@@ -289,6 +289,26 @@ public class ModelService {
         return baseModel.maxSequenceLength();
     }
 
+    /**
+     * The training seed recorded in a model's recipe, so that its compression draws as reproducibly as
+     * its training did; {@code fallback} for a model recorded without one.
+     */
+    public static long trainingSeed(Map<String, Object> provenance, long fallback) {
+        Object recipe = provenance == null ? null : provenance.get("bonsai.hyperparameters");
+        if (recipe != null) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(recipe.toString());
+                if (node.path("seed").canConvertToLong()) {
+                    return node.get("seed").asLong();
+                }
+            } catch (IOException e) {
+                LOG.warnf("The recipe recorded with a model could not be read (%s); compressing with seed %d.",
+                        e.getMessage(), fallback);
+            }
+        }
+        return fallback;
+    }
+
     private static List<ModelVariantEntity> variants(String modelId) {
         return ModelVariantEntity.<ModelVariantEntity>find("modelId = ?1 order by seq", modelId).list();
     }

@@ -60,20 +60,28 @@ class CompressionTest {
     }
 
     @Test
-    void vocabularyPruningIsLosslessOnTheTextsItKeptAndMuchSmaller() {
+    void vocabularyPruningIsLosslessOnItsOwnTextsAndMakesNoNewUnknownsElsewhere() {
         Compression.Variant pruned = compression().apply("vocabulary-pruning");
         assertTrue(pruned.graph().length < classifier.length * 0.6, pruned.graph().length + " of " + classifier.length);
         assertEquals(MAX_LENGTH + " of 512 positions kept (the maximum sequence length)", pruned.details().get("positions"));
-        // One text longer than the maximum length: the tokenizer cuts it where the positions end.
-        List<String> texts = new ArrayList<>(data.texts);
+        // The training texts it was built from, and one longer than the maximum length: exactly as before.
+        List<String> texts = new ArrayList<>(SmallClassifier.get().trainTexts());
         texts.add(String.join(" ", data.texts.subList(0, 8)));
         float[][] expected = probabilities(classifier, tokenizerJson, texts);
         float[][] actual = probabilities(pruned.graph(), pruned.tokenizerJson(), texts);
         for (int i = 0; i < expected.length; i++) {
             assertArrayEquals(expected[i], actual[i], 1e-5f, "text " + i);
         }
-        // A word outside the kept vocabulary still gets an answer, through [UNK] or smaller pieces.
-        assertEquals(1, probabilities(pruned.graph(), pruned.tokenizerJson(), List.of("xylophone quarterback")).length);
+        assertEquals(0, TokenizationChange.measure(tokenizerJson, pruned.tokenizerJson(), MAX_LENGTH, texts).changedTexts(),
+                "its own texts are split as before");
+        // Text it never saw: words outside its vocabulary are split into kept pieces, never made [UNK].
+        List<String> unseen = new ArrayList<>(SmallClassifier.get().testTexts());
+        unseen.addAll(List.of("xylophone quarterback", "Zürich's naïve façade", "qwfpgj zxcvbnm 1234567"));
+        TokenizationChange.Report change = TokenizationChange.measure(tokenizerJson, pruned.tokenizerJson(), MAX_LENGTH, unseen);
+        assertEquals(0, change.newUnknownTokens(), change.toString());
+        assertTrue(change.changedTexts() >= 3, "the made-up words are split differently: " + change);
+        assertTrue(change.tokens() > 100);
+        System.out.println("vocabulary pruning on unseen text: " + change);
     }
 
     @Test

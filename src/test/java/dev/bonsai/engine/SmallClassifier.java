@@ -61,9 +61,12 @@ final class SmallClassifier {
         return data.texts.subList(TRAIN, data.texts.size());
     }
 
-    /** A compression of this classifier that distils on the training sentences and evaluates on the rest. */
+    /**
+     * A compression of this classifier that distils and builds its vocabulary on the training
+     * sentences only, and selects distillation epochs on the rest (no test split here).
+     */
     Compression compression(Compression.Listener listener) {
         return new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH, trainTexts(),
-                data.labelArray(0, TRAIN), testTexts(), testY, data.texts, 3L), listener, () -> false);
+                data.labelArray(0, TRAIN), testTexts(), testY, trainTexts(), 3L), listener, () -> false);
     }
 }
