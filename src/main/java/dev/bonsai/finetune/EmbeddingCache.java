@@ -30,7 +30,7 @@ import java.util.function.DoubleConsumer;
 
 /**
  * Frozen-encoder embeddings of a dataset's rows, computed once per base model, maximum length and
- * dataset content, and kept in blob storage (a table maps the cache key to the content's sha256).
+ * texts, and kept in blob storage (a table maps the cache key to the content's sha256).
  */
 @ApplicationScoped
 public class EmbeddingCache {
@@ -124,8 +124,21 @@ public class EmbeddingCache {
         }
     }
 
-    private static String key(BaseModel model, Encoder.Options options, TrainingData.Rows rows) {
-        return model.id() + "|" + options.maxSequenceLength() + "|" + rows.datasetSha256() + "|" + rows.texts().size();
+    /**
+     * What is embedded, exactly: the base model, the length, and the texts themselves in order (not the
+     * file they came from: the same file read with another text column gives other texts).
+     */
+    static String key(BaseModel model, Encoder.Options options, TrainingData.Rows rows) {
+        MessageDigest digest = sha256();
+        byte[] length = new byte[4];
+        for (String text : rows.texts()) {
+            byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.nio.ByteBuffer.wrap(length).putInt(bytes.length);
+            digest.update(length);
+            digest.update(bytes);
+        }
+        return model.id() + "|" + options.maxSequenceLength() + "|texts:" + HexFormat.of().formatHex(digest.digest()) + "|"
+                + rows.texts().size();
     }
 
     private static MessageDigest sha256() {

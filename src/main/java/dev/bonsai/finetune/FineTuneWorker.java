@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -79,9 +80,12 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             return;
         }
         java.util.function.BooleanSupplier cancelRequested = lifecycle.cancellation(FineTuneJobEntity.class, jobId);
-        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, () -> lastEpoch);
+        // The epoch this job's trainer last finished, for its checkpoint's record: the job's own, since a
+        // server runs several jobs at once when BONSAI_JOB_CONCURRENCY is above 1.
+        AtomicInteger lastEpoch = new AtomicInteger();
+        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, lastEpoch::get);
         try {
-            train(job, cancelRequested, checkpoints);
+            train(job, cancelRequested, checkpoints, lastEpoch);
         } catch (HeadTrainer.CancelledException e) {
             lifecycle.cancelled(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.");
         } catch (EncoderTrainer.DivergedException e) {
@@ -106,11 +110,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         }
     }
 
-    /** The epoch the running trainer last finished, for the checkpoint's record; one job per thread. */
-    private volatile int lastEpoch;
-
-    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled, JobCheckpoints checkpoints)
-            throws IOException, SQLException {
+    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled, JobCheckpoints checkpoints,
+            AtomicInteger lastEpoch) throws IOException, SQLException {
         if (job.checkpointEpoch != null) {
             events.message(job.id, "info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
         }
@@ -211,7 +212,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 hyperparameters, (epoch, total) -> {
                     if (headOnly) {
                         events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
-                        lastEpoch = epoch.epoch();
+                        lastEpoch.set(epoch.epoch());
                     }
                     lifecycle.progress(FineTuneJobEntity.class, job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
                 }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.Checkpoints.NONE);
@@ -240,7 +241,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
                     encoderHyperparameters, (epoch, total) -> {
                         events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
-                        lastEpoch = epoch.epoch();
+                        lastEpoch.set(epoch.epoch());
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {
                             lifecycle.progress(FineTuneJobEntity.class, job.id,
