@@ -5,6 +5,7 @@ import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Compression;
 import dev.bonsai.job.EventStreams;
+import dev.bonsai.job.IdempotencyKeys;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.model.ModelService;
@@ -70,15 +71,12 @@ public class CompressionJobService {
     JobEvents events;
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        if (idempotencyKey != null && idempotencyKey.length() > 200) {
-            throw ProblemException.invalidField("/Idempotency-Key", "The Idempotency-Key header may be at most 200 characters.");
-        }
+        IdempotencyKeys.check(idempotencyKey);
+        String fingerprint = IdempotencyKeys.fingerprint(request);
         if (idempotencyKey != null) {
-            Optional<CompressionJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> CompressionJobEntity
-                    .<CompressionJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey)
-                    .firstResultOptional());
-            if (earlier.isPresent()) {
-                return new Created(view(earlier.get()), false);
+            Optional<Created> replayed = replay(tenantId, idempotencyKey, fingerprint);
+            if (replayed.isPresent()) {
+                return replayed.get();
             }
         }
         Map<String, Object> resolved = validate(tenantId, request);
@@ -90,15 +88,35 @@ public class CompressionJobService {
         job.request = resolved;
         job.status = "queued";
         job.idempotencyKey = idempotencyKey;
+        job.idempotencyFingerprint = fingerprint;
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-        CompressionJob queued = QuarkusTransaction.requiringNew().call(() -> {
-            job.persist();
-            return view(job);
-        });
+        CompressionJob queued;
+        try {
+            queued = QuarkusTransaction.requiringNew().call(() -> {
+                job.persist();
+                return view(job);
+            });
+        } catch (RuntimeException e) {
+            // Two first calls with one key at once: the database kept one; the other answers with it.
+            Optional<Created> replayed = idempotencyKey == null ? Optional.empty()
+                    : replay(tenantId, idempotencyKey, fingerprint);
+            if (replayed.isPresent()) {
+                return replayed.get();
+            }
+            throw e;
+        }
         events.message(job.id, "info", "Job queued: compressing " + job.modelId + " for " + job.device + " with "
                 + resolved.get("techniques") + ".");
         scheduler.schedule(TASK, job.id);
         return new Created(queued, true);
+    }
+
+    /** The job an earlier call with this key made, if any; refuses the key with another request. */
+    private Optional<Created> replay(String tenantId, String idempotencyKey, String fingerprint) {
+        Optional<CompressionJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> CompressionJobEntity
+                .<CompressionJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey).firstResultOptional());
+        earlier.ifPresent(job -> IdempotencyKeys.requireSameRequest(job.idempotencyFingerprint, fingerprint, idempotencyKey));
+        return earlier.map(job -> new Created(view(job), false));
     }
 
     private Map<String, Object> validate(String tenantId, CreateRequest request) {

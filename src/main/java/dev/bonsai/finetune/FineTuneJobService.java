@@ -3,6 +3,7 @@ package dev.bonsai.finetune;
 import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.job.EventStreams;
+import dev.bonsai.job.IdempotencyKeys;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.platform.Cursor;
@@ -63,15 +64,12 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
     JobEvents events;
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        if (idempotencyKey != null && idempotencyKey.length() > 200) {
-            throw ProblemException.invalidField("/Idempotency-Key", "The Idempotency-Key header may be at most 200 characters.");
-        }
+        IdempotencyKeys.check(idempotencyKey);
+        String fingerprint = IdempotencyKeys.fingerprint(request);
         if (idempotencyKey != null) {
-            Optional<FineTuneJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity
-                    .<FineTuneJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey)
-                    .firstResultOptional());
-            if (earlier.isPresent()) {
-                return new Created(view(earlier.get()), false);
+            Optional<Created> replayed = replay(tenantId, idempotencyKey, fingerprint);
+            if (replayed.isPresent()) {
+                return replayed.get();
             }
         }
         Map<String, Object> hyperparameters = validate(tenantId, request);
@@ -86,17 +84,37 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         job.metadata = request.metadata();
         job.status = "queued";
         job.idempotencyKey = idempotencyKey;
+        job.idempotencyFingerprint = fingerprint;
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         if (request.validationDataset() != null) {
             job.hyperparameters.put("validationDataset", request.validationDataset());
         }
-        FineTuneJob queued = QuarkusTransaction.requiringNew().call(() -> {
-            job.persist();
-            return view(job);
-        });
+        FineTuneJob queued;
+        try {
+            queued = QuarkusTransaction.requiringNew().call(() -> {
+                job.persist();
+                return view(job);
+            });
+        } catch (RuntimeException e) {
+            // Two first calls with one key at once: the database kept one; the other answers with it.
+            Optional<Created> replayed = idempotencyKey == null ? Optional.empty()
+                    : replay(tenantId, idempotencyKey, fingerprint);
+            if (replayed.isPresent()) {
+                return replayed.get();
+            }
+            throw e;
+        }
         events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
         scheduler.schedule(TASK, job.id);
         return new Created(queued, true);
+    }
+
+    /** The job an earlier call with this key made, if any; refuses the key with another request. */
+    private Optional<Created> replay(String tenantId, String idempotencyKey, String fingerprint) {
+        Optional<FineTuneJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity
+                .<FineTuneJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey).firstResultOptional());
+        earlier.ifPresent(job -> IdempotencyKeys.requireSameRequest(job.idempotencyFingerprint, fingerprint, idempotencyKey));
+        return earlier.map(job -> new Created(view(job), false));
     }
 
     private Map<String, Object> validate(String tenantId, CreateRequest request) {

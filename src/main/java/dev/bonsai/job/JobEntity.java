@@ -49,6 +49,10 @@ public abstract class JobEntity extends PanacheEntityBase {
     @Column(name = "idempotency_key")
     public String idempotencyKey;
 
+    /** SHA-256 of the request the job was created with, to refuse its key with another request. */
+    @Column(name = "idempotency_fingerprint")
+    public String idempotencyFingerprint;
+
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

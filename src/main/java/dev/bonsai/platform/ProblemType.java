@@ -18,6 +18,7 @@ public enum ProblemType {
     URI_TOO_LONG(414, "uri_too_long", "The request URI is too long"),
     RANGE_NOT_SATISFIABLE(416, "range_not_satisfiable", "The requested range is outside the content"),
     VALIDATION_FAILED(422, "validation_failed", "The request has invalid fields"),
+    IDEMPOTENCY_KEY_REUSED(422, "idempotency_key_reused", "The Idempotency-Key was used with another request"),
     DATASET_REJECTED(422, "dataset_rejected", "The dataset did not pass validation"),
     RATE_LIMITED(429, "rate_limited", "Too many requests"),
     HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are too large"),
@@ -54,7 +55,7 @@ public enum ProblemType {
     /** The type for a status that has no more specific one. */
     public static ProblemType forStatus(int status) {
         for (ProblemType type : values()) {
-            if (type.status == status && type != DATASET_REJECTED && type != MALFORMED_JSON) {
+            if (type.status == status && type != DATASET_REJECTED && type != MALFORMED_JSON && type != IDEMPOTENCY_KEY_REUSED) {
                 return type;
             }
         }

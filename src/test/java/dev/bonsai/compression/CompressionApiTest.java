@@ -278,6 +278,9 @@ class CompressionApiTest {
         as(key).contentType(ContentType.JSON).header("Idempotency-Key", "compress-1")
                 .body(Map.of("model", modelId, "device", "browser-wasm")).post("/v1/compression/jobs").then()
                 .statusCode(200).body("id", equalTo(first.getString("id")));
+        as(key).contentType(ContentType.JSON).header("Idempotency-Key", "compress-1")
+                .body(Map.of("model", modelId, "device", "raspberry-pi-4")).post("/v1/compression/jobs").then()
+                .statusCode(422).body("code", equalTo("idempotency_key_reused"));
         String second = compress(key, Map.of("model", modelId, "device", "jetson-orin-nano", "techniques",
                 List.of("fp16")));
         as(other).get("/v1/compression/jobs/" + second).then().statusCode(404);

@@ -182,6 +182,33 @@ class FineTuneApiTest {
         String again = as(key).contentType(ContentType.JSON).header("Idempotency-Key", "retry-1").body(body)
                 .post("/v1/fine-tuning/jobs").then().statusCode(200).extract().path("id");
         assertEquals(first, again);
+        // The same key with another body is refused, not answered with the first job.
+        as(key).contentType(ContentType.JSON).header("Idempotency-Key", "retry-1")
+                .body(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "head", "name", "another"))
+                .post("/v1/fine-tuning/jobs").then().statusCode(422).contentType("application/problem+json")
+                .body("code", equalTo("idempotency_key_reused")).body("errors.pointer", hasItem("/Idempotency-Key"));
+        // First calls racing with one key make one job; each answers with it.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Callable<io.restassured.response.Response>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                calls.add(() -> as(key).contentType(ContentType.JSON).header("Idempotency-Key", "race-1").body(body)
+                        .post("/v1/fine-tuning/jobs"));
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            int created = 0;
+            for (java.util.concurrent.Future<io.restassured.response.Response> answer : pool.invokeAll(calls)) {
+                io.restassured.response.Response response = answer.get();
+                assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.asString());
+                created += response.statusCode() == 201 ? 1 : 0;
+                ids.add(response.path("id"));
+            }
+            assertEquals(1, ids.size(), ids.toString());
+            assertEquals(1, created);
+            awaitEnd(key, ids.iterator().next());
+        } finally {
+            pool.shutdownNow();
+        }
         awaitEnd(key, first);
         // Another tenant's identical key is another job.
         String otherKey = Api.newTenant();
