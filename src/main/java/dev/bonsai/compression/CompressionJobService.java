@@ -1,5 +1,6 @@
 package dev.bonsai.compression;
 
+import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
@@ -31,7 +32,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Compression jobs: the request is checked and "auto" expanded into recipes before a job is queued. */
 @ApplicationScoped
-public class CompressionJobService {
+public class CompressionJobService implements DatasetService.UsageCheck {
 
     static final String TASK = "compress";
     static final double DEFAULT_MAX_ACCURACY_DROP = 0.01;
@@ -109,6 +110,26 @@ public class CompressionJobService {
                 + resolved.get("techniques") + ".");
         scheduler.schedule(TASK, job.id);
         return new Created(queued, true);
+    }
+
+    /** A compression job reads the texts of its model's dataset: it may not be deleted while one waits or runs. */
+    @Override
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Optional<String> usedBy(String tenantId, String datasetId) {
+        for (CompressionJobEntity job : CompressionJobEntity.<CompressionJobEntity>list(
+                "tenantId = ?1 and status in ('queued', 'running')", tenantId)) {
+            String trainedOn;
+            try {
+                trainedOn = models.source(tenantId, job.modelId).datasetId();
+            } catch (ProblemException deleted) {
+                continue; // its model is gone, and the job will stop without reading the dataset
+            }
+            if (datasetId.equals(trainedOn)) {
+                return Optional.of("compression job " + job.id + " is " + job.status + " on model " + job.modelId
+                        + ", which was trained on it.");
+            }
+        }
+        return Optional.empty();
     }
 
     /** The job an earlier call with this key made, if any; refuses the key with another request. */

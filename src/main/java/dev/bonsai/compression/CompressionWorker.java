@@ -39,7 +39,9 @@ import org.jboss.logging.Logger;
  * Runs a compression job outside any transaction: measures the original, applies each recipe,
  * measures and stores every variant, then compares them ({@link VariantSelection}) and records
  * the matrix, the Pareto frontier and the recommendation. Failure is recorded on the job, never
- * thrown. A job interrupted by a crash starts over (its finished variants are kept).
+ * thrown. A job interrupted by a crash starts over: the variants its interrupted attempt stored
+ * are removed first, so the job's result lists one set. A cancelled job keeps the variants it had
+ * measured.
  */
 @ApplicationScoped
 public class CompressionWorker implements JobScheduler.JobWorker {
@@ -203,12 +205,22 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         reports.put(model.originalVariantId(), originalReport);
 
         long seed = ModelService.trainingSeed(model.provenance(), DEFAULT_SEED);
+        int[] current = {0};
         Compression compression = new Compression(new Compression.Source(baseModel, original, baseTokenizer, maxLength,
                 trainTexts, ints(trainY), validationTexts, ints(validationY), vocabularyTexts,
                 seed), new Compression.Listener() {
                     @Override
                     public void step(String recipe, String step, String message) {
                         events.message(job.id, "info", recipe + ": " + message);
+                    }
+
+                    @Override
+                    public void trainingStep(String recipe, long step, long total) {
+                        // Within the share of the recipe being made, so progress and ETA move during distillation.
+                        if (step % 5 == 0 || step == total) {
+                            double start = share * (current[0] + 1);
+                            lifecycle.progress(CompressionJobEntity.class, job.id, start + share * 0.9 * step / (double) total);
+                        }
                     }
 
                     @Override
@@ -223,6 +235,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                     }
                 }, cancelled);
         for (int r = 0; r < recipes.size(); r++) {
+            current[0] = r;
             String recipe = recipes.get(r);
             Compression.Variant variant;
             try {

@@ -55,7 +55,11 @@ public final class VariantSelection {
             if (candidate.bytes() > device.maxModelBytes()) {
                 problems.add(candidate.bytes() + " bytes exceed the device's model budget of " + device.maxModelBytes());
             }
-            if (candidate.peakMemoryBytes() != null && candidate.peakMemoryBytes() > device.ramBytes()) {
+            if (candidate.peakMemoryBytes() == null) {
+                // Unknown is not a pass: a variant is recommended only when it is known to fit.
+                problems.add("peak memory could not be measured on this host, so whether it fits the device's RAM of "
+                        + device.ramBytes() + " bytes is unknown");
+            } else if (candidate.peakMemoryBytes() > device.ramBytes()) {
                 problems.add("peak memory " + candidate.peakMemoryBytes() + " bytes exceeds the device's RAM of "
                         + device.ramBytes());
             }

@@ -47,6 +47,10 @@ public final class Compression {
         /** Distillation epochs, as fine-tuning reports them. */
         default void epoch(String recipe, HeadTrainer.Epoch epoch, int total) {
         }
+
+        /** Distillation training steps, {@code step} of {@code total} over all its epochs, for progress. */
+        default void trainingStep(String recipe, long step, long total) {
+        }
     }
 
     /** One step of a recipe, parsed; {@code layers} is K of layer-drop or P of structured-pruning. */
@@ -253,7 +257,7 @@ public final class Compression {
         EncoderTrainer.Result result = new EncoderTrainer().distill(source.model(), student, teacher, source.trainTexts(),
                 source.trainLabels(), source.validationTexts(), source.validationLabels(), teacherParts.labels(),
                 teacherParts.head(), hyperparameters, (epoch, total) -> listener.epoch(recipe, epoch, total),
-                (step, total) -> { }, cancelled, Checkpoints.NONE);
+                (step, total) -> listener.trainingStep(recipe, step, total), cancelled, Checkpoints.NONE);
         Map<String, String> metadata = new LinkedHashMap<>(teacherParts.metadata());
         byte[] graph = ClassifierExport.export(result.encoderGraph(), source.model(), result.head(), teacherParts.labels(),
                 metadata);

@@ -209,9 +209,17 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
 
     @Override
     public Optional<String> usedBy(String tenantId, String datasetId) {
-        return FineTuneJobEntity.<FineTuneJobEntity>find(
-                "tenantId = ?1 and datasetId = ?2 and status in ('queued', 'running')", tenantId, datasetId)
-                .firstResultOptional().map(job -> "fine-tuning job " + job.id + " is " + job.status + " on it.");
+        // A tenant has few jobs waiting or running; its validation dataset is kept with the hyperparameters.
+        for (FineTuneJobEntity job : FineTuneJobEntity.<FineTuneJobEntity>list(
+                "tenantId = ?1 and status in ('queued', 'running')", tenantId)) {
+            if (datasetId.equals(job.datasetId)) {
+                return Optional.of("fine-tuning job " + job.id + " is " + job.status + " on it.");
+            }
+            if (job.hyperparameters != null && datasetId.equals(job.hyperparameters.get("validationDataset"))) {
+                return Optional.of("fine-tuning job " + job.id + " is " + job.status + " with it as its validation dataset.");
+            }
+        }
+        return Optional.empty();
     }
 
     private FineTuneJob view(FineTuneJobEntity job) {

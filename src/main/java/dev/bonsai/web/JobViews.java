@@ -45,7 +45,9 @@ final class JobViews {
         return streams.stream(last -> {
             EventStreams.Snapshot snapshot = after.apply(last);
             Map<String, Object> state = status.get();
-            String key = state.get("status") + "/" + state.get("progress") + "/" + state.get("queuePosition");
+            // The ETA too, so that the page shows what the API answers even while progress stands still.
+            String key = state.get("status") + "/" + state.get("progress") + "/" + state.get("queuePosition") + "/"
+                    + state.get("etaSeconds");
             if (Objects.equals(key, shown.get())) {
                 return snapshot;
             }

@@ -283,6 +283,10 @@ class CompressionApiTest {
                 .statusCode(422).body("code", equalTo("idempotency_key_reused"));
         String second = compress(key, Map.of("model", modelId, "device", "jetson-orin-nano", "techniques",
                 List.of("fp16")));
+        // The model's dataset is read by the waiting and running jobs: it cannot be deleted under them.
+        String dataset = as(key).get("/v1/models/" + modelId).then().statusCode(200).extract().path("datasetId");
+        as(key).delete("/v1/datasets/" + dataset).then().statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", org.hamcrest.Matchers.containsString("compression job"));
         as(other).get("/v1/compression/jobs/" + second).then().statusCode(404);
         as(other).post("/v1/compression/jobs/" + second + "/cancel").then().statusCode(404);
         as(other).get("/v1/compression/jobs/" + second + "/events").then().statusCode(404);

@@ -47,6 +47,17 @@ class VariantSelectionTest {
     }
 
     @Test
+    void aVariantWhosePeakMemoryIsUnknownIsNotSaidToFit() {
+        VariantSelection.Candidate unmeasured = new VariantSelection.Candidate("d", "int8-static", "int8", 20_000_000, null,
+                7.0, 0.90);
+        VariantSelection.Outcome outcome = VariantSelection.select(List.of(ORIGINAL, INT8, unmeasured), 0.90, PI, GATE);
+        VariantSelection.Verdict verdict = outcome.verdicts().get(2);
+        assertFalse(verdict.fits());
+        assertTrue(verdict.fitProblems().get(0).contains("unknown"), verdict.fitProblems().toString());
+        assertEquals("b", outcome.recommended().orElseThrow().candidate().id(), "smaller and faster, but not known to fit");
+    }
+
+    @Test
     void requestedCeilingsCount() {
         VariantSelection.Outcome outcome = VariantSelection.select(List.of(ORIGINAL, INT8), 0.90, PI,
                 new VariantSelection.Constraints(0.01, 30.0, null));

@@ -224,14 +224,19 @@ class FineTuneApiTest {
     void cancelStopsTheJobWithoutAModelAndFreesTheDataset() throws Exception {
         String key = Api.newTenant();
         String dataset = Api.uploadCsv(key, Api.sampleCsv(200));
-        String jobId = createJob(key, Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "head"));
+        String validation = Api.uploadCsv(key, Api.sampleCsv(5));
+        String jobId = createJob(key, Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
+                "validationDataset", validation, "method", "head"));
         as(key).delete("/v1/datasets/" + dataset).then().statusCode(409).body("code", equalTo("conflict"));
+        as(key).delete("/v1/datasets/" + validation).then().statusCode(409).body("code", equalTo("conflict"))
+                .body("detail", org.hamcrest.Matchers.containsString("validation dataset"));
         as(key).post("/v1/fine-tuning/jobs/" + jobId + "/cancel").then().statusCode(200);
         JsonPath job = awaitEnd(key, jobId);
         assertEquals("cancelled", job.getString("status"));
         assertNull(job.get("modelId"));
         as(key).post("/v1/fine-tuning/jobs/" + jobId + "/cancel").then().statusCode(409);
         as(key).delete("/v1/datasets/" + dataset).then().statusCode(204);
+        as(key).delete("/v1/datasets/" + validation).then().statusCode(204);
     }
 
     @Test

@@ -195,7 +195,10 @@ class PredictionApiTest {
                 "bonsai_inference_shared_batch_requests_max\\{model=\"all-minilm-l6-v2\"\\} ([0-9.]+)").matcher(metrics);
         assertTrue(max.find(), "batch metrics are exported");
         assertTrue(Double.parseDouble(max.group(1)) > 1, "concurrent requests were batched together: " + max.group(1));
-        assertFalse(modelIds.stream().anyMatch(id -> cache.contains(id)), "no session of their own");
+        for (int m = 0; m < models; m++) {
+            String variantId = as(keys.get(m)).get("/v1/models/" + modelIds.get(m)).then().extract().path("variants[0].id");
+            assertFalse(cache.contains(variantId), "served by the shared encoder, with no session of their own: " + variantId);
+        }
     }
 
     @Test
