@@ -35,6 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public class CompressionJobService implements DatasetService.UsageCheck {
 
     static final String TASK = "compress";
+    /** No device answer is worth waiting longer for; anything larger is a mistake, not a constraint. */
+    static final double MAX_LATENCY_MILLIS = 3_600_000;
     static final double DEFAULT_MAX_ACCURACY_DROP = 0.01;
     static final int MAX_RECIPES = 12;
 
@@ -50,8 +52,8 @@ public class CompressionJobService implements DatasetService.UsageCheck {
                     + " \"layer-drop:3+vocabulary-pruning+int8-dynamic\"]. Omitted, [\"auto\"] or the string \"auto\":"
                     + " the candidate recipes for the device.", implementation = String[].class)
             Object techniques,
-            @Schema(description = "Largest accepted absolute drop in test accuracy; default 0.01") Double maxAccuracyDrop,
-            @Schema(description = "Optional ceiling on the estimated single-text latency on the device") Double maxLatencyMillis,
+            @Schema(description = "Largest accepted absolute drop in validation accuracy; default 0.01") Double maxAccuracyDrop,
+            @Schema(description = "Optional ceiling on the estimated single-text latency on the device, at most 3600000") Double maxLatencyMillis,
             @Schema(description = "Optional ceiling on the variant's size (model and tokenizer)") Long maxSizeBytes) {
     }
 
@@ -188,8 +190,9 @@ public class CompressionJobService implements DatasetService.UsageCheck {
         if (maxDrop < 0 || maxDrop > 1 || Double.isNaN(maxDrop)) {
             errors.add(new Problem.FieldError("/maxAccuracyDrop", "maxAccuracyDrop is an absolute accuracy between 0 and 1."));
         }
-        if (request.maxLatencyMillis() != null && !(request.maxLatencyMillis() > 0)) {
-            errors.add(new Problem.FieldError("/maxLatencyMillis", "maxLatencyMillis must be positive."));
+        if (request.maxLatencyMillis() != null && !(request.maxLatencyMillis() > 0 && request.maxLatencyMillis() <= MAX_LATENCY_MILLIS)) {
+            errors.add(new Problem.FieldError("/maxLatencyMillis", "maxLatencyMillis must be positive and at most "
+                    + (long) MAX_LATENCY_MILLIS + " (an hour)."));
         }
         if (request.maxSizeBytes() != null && request.maxSizeBytes() <= 0) {
             errors.add(new Problem.FieldError("/maxSizeBytes", "maxSizeBytes must be positive."));

@@ -47,7 +47,7 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
                     + " \"balanced\"). Auto values are described in the README.")
             Map<String, Object> hyperparameters,
             @Schema(description = "Name of the resulting model, at most 200 characters") String name,
-            @Schema(description = "Up to 16 string pairs kept on the job") Map<String, String> metadata) {
+            @Schema(description = "Up to 16 string pairs kept on the job (keys up to 64 characters, values up to 512)") Map<String, String> metadata) {
     }
 
     /** A job and whether this call created it (false: an earlier call with the same Idempotency-Key did). */
@@ -145,6 +145,15 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         }
         if (request.metadata() != null && request.metadata().size() > 16) {
             errors.add(new Problem.FieldError("/metadata", "metadata may have at most 16 entries."));
+        }
+        if (request.metadata() != null) {
+            request.metadata().forEach((name, value) -> {
+                if (name.isEmpty() || name.length() > 64) {
+                    errors.add(new Problem.FieldError("/metadata", "metadata keys are 1 to 64 characters."));
+                } else if (value != null && value.length() > 512) {
+                    errors.add(new Problem.FieldError("/metadata/" + name, "metadata values are at most 512 characters."));
+                }
+            });
         }
         Map<String, Object> hyperparameters = Hyperparameters.validate(request.hyperparameters(),
                 model.map(BaseModel::maxSequenceLength).orElse(512), errors);

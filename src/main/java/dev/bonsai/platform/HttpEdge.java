@@ -56,6 +56,20 @@ public class HttpEdge {
                 send(context, ProblemType.PAYLOAD_TOO_LARGE, "The request body is over the limit of " + limit + " bytes.");
                 return;
             }
+            if (hasBody(request) && request.getHeader(HttpHeaders.CONTENT_TYPE) == null) {
+                send(context, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                        "The request has a body but no Content-Type: say what it is (application/json, text/csv, ...).");
+                return;
+            }
+            // Bodies are read as UTF-8. A declared charset that cannot be UTF-8 on the wire (UTF-16, UTF-32, an
+            // unknown name) is refused; an ASCII-compatible one (some clients add ISO-8859-1 by default) is read as
+            // UTF-8, and a byte that is not UTF-8 is then refused where the body is parsed.
+            String charset = charset(request.getHeader(HttpHeaders.CONTENT_TYPE));
+            if (charset != null && !asciiCompatible(charset)) {
+                send(context, ProblemType.UNSUPPORTED_MEDIA_TYPE, "Bodies are read as UTF-8; charset=" + charset
+                        + " is not supported. Send the body in UTF-8, with charset=utf-8 or no charset.");
+                return;
+            }
             // No id or name holds a NUL character, and PostgreSQL could not compare with one.
             if (holdsNul(request.path())) {
                 send(context, ProblemType.NOT_FOUND, "There is nothing at this path.");
@@ -69,6 +83,38 @@ public class HttpEdge {
         });
         router.route().order(Integer.MAX_VALUE).handler(context -> send(context, ProblemType.NOT_FOUND,
                 "There is nothing at this path."));
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.strip().equals("0");
+        }
+        return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+    }
+
+    /** The charset parameter of a Content-Type, unquoted, or null. */
+    static String charset(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        for (String parameter : contentType.split(";")) {
+            String[] pair = parameter.strip().split("=", 2);
+            if (pair.length == 2 && pair[0].strip().equalsIgnoreCase("charset")) {
+                return pair[1].strip().replace("\"", "");
+            }
+        }
+        return null;
+    }
+
+    /** Whether a charset writes ASCII as ASCII, one byte each, as UTF-8 does. */
+    static boolean asciiCompatible(String name) {
+        try {
+            byte[] encoded = "Az09{}".getBytes(java.nio.charset.Charset.forName(name));
+            return java.util.Arrays.equals(encoded, "Az09{}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     private static boolean holdsNul(String raw) {

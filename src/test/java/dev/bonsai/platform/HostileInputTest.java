@@ -154,6 +154,34 @@ class HostileInputTest {
     }
 
     @Test
+    void aBodyMustSayWhatItIsAndBeUtf8() throws Exception {
+        String key = Api.newTenant();
+        byte[] json = "{\"name\": \"no type\"}".getBytes(StandardCharsets.UTF_8);
+        assertProblem(raw("POST /v1/api-keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Length: " + json.length + "\r\nConnection: close\r\n\r\n", json), 415, "unsupported_media_type");
+        for (String charset : List.of("utf-16", "UTF-32LE", "no-such-charset")) {
+            assertProblem(raw("POST /v1/api-keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json; charset=" + charset + "\r\nContent-Length: " + json.length
+                    + "\r\nConnection: close\r\n\r\n", json), 415, "unsupported_media_type");
+        }
+        as(key).get("/v1/api-keys").then().statusCode(200).body("data.size()", org.hamcrest.Matchers.equalTo(1));
+        as(key).contentType("application/json; charset=UTF-8").body(json).post("/v1/api-keys").then().statusCode(201);
+    }
+
+    @Test
+    void outlandishValuesAreRefused() throws Exception {
+        String key = Api.newTenant();
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(4));
+        isProblem(as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
+                "method", "head", "metadata", Map.of("team", "x".repeat(100_000)))).post("/v1/fine-tuning/jobs").then(),
+                422, "validation_failed").body("errors.pointer", hasItem("/metadata/team"));
+        String model = Api.headModel(key, 10, Map.of());
+        isProblem(as(key).contentType(ContentType.JSON).body("{\"model\": \"" + model + "\", \"device\": \"raspberry-pi-4\","
+                + " \"maxLatencyMillis\": 1e308}").post("/v1/compression/jobs").then(), 422, "validation_failed")
+                .body("errors.pointer", hasItem("/maxLatencyMillis"));
+    }
+
+    @Test
     void brokenMultipartBodiesAreRefused() throws Exception {
         String key = Api.newTenant();
         byte[] unclosed = ("--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
