@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -80,6 +81,7 @@ public class DatasetResource {
     @APIResponse(responseCode = "201", description = "Created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
     @Operation(operationId = "uploadDataset")
     public Dataset uploadFile(@RestForm("file") @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary") FileUpload file,
+            @RestForm(FileUpload.ALL) @Schema(hidden = true) List<FileUpload> allFiles,
             @RestQuery String name, @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
             @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
         // Form fields are accepted too (curl -F name=...), the query wins when both are given.
@@ -90,6 +92,12 @@ public class DatasetResource {
         splitColumn = first(splitColumn, fields.splitColumn);
         if (file == null) {
             throw ProblemException.invalidField("/file", "Attach the dataset as the form field 'file'.");
+        }
+        long parts = allFiles == null ? 1 : allFiles.stream().filter(upload -> "file".equals(upload.name())).count();
+        if (parts > 1) {
+            // Which one was meant? Taking the first would store a dataset the caller may not have wanted.
+            throw ProblemException.invalidField("/file", "Send one file per upload; this one has " + parts
+                    + " parts named 'file'.");
         }
         DatasetFormat resolved = DatasetFormat.fromName(format)
                 .or(() -> DatasetFormat.fromName(file.fileName()))

@@ -197,4 +197,15 @@ class HostileInputTest {
         }
         as(key).get("/v1/datasets").then().statusCode(200).body("data.size()", org.hamcrest.Matchers.equalTo(0));
     }
+
+    @Test
+    void twoFilesInOneUploadAreRefused() {
+        String key = Api.newTenant();
+        isProblem(as(key).multiPart("file", "a.csv", Api.sampleCsv(3).getBytes(StandardCharsets.UTF_8), "text/csv")
+                .multiPart("file", "b.csv", "text,label\nother,x\nmore,y\n".getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/v1/datasets").then(), 422, "validation_failed").body("errors.pointer", hasItem("/file"));
+        as(key).get("/v1/datasets").then().statusCode(200).body("data.size()", org.hamcrest.Matchers.equalTo(0));
+        as(key).multiPart("file", "a.csv", Api.sampleCsv(3).getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/v1/datasets").then().statusCode(201);
+    }
 }
