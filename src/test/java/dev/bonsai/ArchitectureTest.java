@@ -2,13 +2,18 @@ package dev.bonsai;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Layering rules from DESIGN.md: the engine is a plain library; services speak no HTTP. */
+/**
+ * Layering rules (README, "Development"): the engine is a plain library that knows nothing of the
+ * features built on it; services speak no HTTP; resources hold no transactions.
+ */
 class ArchitectureTest {
 
     private static JavaClasses classes;
@@ -30,10 +35,19 @@ class ArchitectureTest {
     }
 
     @Test
-    void engineDependsOnNoFeaturePackage() {
+    void engineDependsOnNoOtherBonsaiPackage() {
         noClasses().that().resideInAPackage("dev.bonsai.engine..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.bonsai.tenant..", "dev.bonsai.dataset..",
-                        "dev.bonsai.platform..", "dev.bonsai.blob..", "dev.bonsai.basemodel..", "dev.bonsai.device..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("dev.bonsai..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("dev.bonsai.engine.."))))
+                .as("dev.bonsai.engine imports no other package of Bonsai (features, platform, blob storage)")
+                .check(classes);
+    }
+
+    @Test
+    void resourcesHoldNoTransactions() {
+        noClasses().that().haveSimpleNameEndingWith("Resource")
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.transaction..", "io.quarkus.narayana..")
+                .as("resources make service calls; services own the transactions")
                 .check(classes);
     }
 
@@ -45,10 +59,20 @@ class ArchitectureTest {
     }
 
     @Test
-    void theRuleWouldCatchAViolation() {
-        // Guard against a rule that can never fail: the REST layer does import JAX-RS.
+    void theRulesWouldCatchAViolation() {
+        // Guard against rules that can never fail: the REST layer does import JAX-RS, and the services do use
+        // the engine and transactions.
         org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> noClasses()
                 .that().resideInAPackage("dev.bonsai.dataset..")
                 .should().dependOnClassesThat().resideInAnyPackage("jakarta.ws.rs..").check(classes));
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> noClasses()
+                .that().resideInAPackage("dev.bonsai.compression..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("dev.bonsai..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("dev.bonsai.compression.."))))
+                .check(classes));
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> noClasses()
+                .that().haveSimpleNameEndingWith("Service")
+                .should().dependOnClassesThat().resideInAnyPackage("jakarta.transaction..", "io.quarkus.narayana..")
+                .check(classes));
     }
 }
