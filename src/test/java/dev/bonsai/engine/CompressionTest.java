@@ -2,6 +2,7 @@ package dev.bonsai.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,6 +115,27 @@ class CompressionTest {
         ranges.values().forEach(range -> assertTrue(range[0] < range[1]));
         Compression.Variant variant = compression().apply("int8-static");
         assertTrue(variant.details().get("int8").contains("calibrated on 45 training texts"), variant.details().toString());
+        // The graph quantizes each calibrated input with its own range, fixed: one QuantizeLinear per input, its
+        // scale the range's width over 255, and nothing measured at run time.
+        Map<String, float[]> trainRanges = StaticQuantization.calibrate(classifier, tokenizerJson, MAX_LENGTH,
+                SmallClassifier.get().trainTexts());
+        ai.onnx.proto.OnnxMl.GraphProto graph = ClassifierExport.parse(variant.graph()).getGraph();
+        Map<String, ai.onnx.proto.OnnxMl.TensorProto> initializers = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(tensor -> initializers.put(tensor.getName(), tensor));
+        java.util.Set<String> quantizedInputs = new java.util.HashSet<>();
+        for (ai.onnx.proto.OnnxMl.NodeProto node : graph.getNodeList()) {
+            assertFalse(List.of("DynamicQuantizeLinear", "ReduceMax").contains(node.getOpType()), node.getName());
+            if (node.getOpType().equals("QuantizeLinear")) {
+                float[] range = trainRanges.get(node.getInput(0));
+                assertNotNull(range, "a calibrated input: " + node.getInput(0));
+                float scale = TransformerWeights.floats(initializers.get(node.getInput(1)))[0];
+                assertEquals((Math.max(0f, range[1]) - Math.min(0f, range[0])) / 255f, scale, 1e-9f, node.getInput(0));
+                quantizedInputs.add(node.getInput(0));
+            }
+        }
+        java.util.Set<String> encoderInputs = new java.util.HashSet<>(trainRanges.keySet());
+        encoderInputs.remove(ClassifierExport.EMBEDDING); // the head's input: its 3 columns stay fp32
+        assertEquals(encoderInputs, quantizedInputs, "every calibrated encoder input, once");
         assertTrue(variant.graph().length < classifier.length * 0.3);
         float[][] expected = probabilities(classifier, tokenizerJson, data.texts);
         float[][] actual = probabilities(variant.graph(), variant.tokenizerJson(), data.texts);
