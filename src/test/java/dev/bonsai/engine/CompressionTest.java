@@ -155,6 +155,7 @@ class CompressionTest {
         assertEquals(6 * 1536, pruned.neuronsBefore());
         assertEquals(6 * 384, pruned.neuronsAfter());
         TransformerWeights weights = TransformerWeights.read(pruned.graph());
+        assertKeptTheMostImportant(TransformerWeights.read(encoderGraph), weights, 3, 384);
         assertArrayEquals(new long[] {384, 96}, weights.get("layer.0.query.weight").shape());
         assertArrayEquals(new long[] {96, 384}, weights.get("layer.0.attentionOutput.weight").shape());
         assertArrayEquals(new long[] {384, 384}, weights.get("layer.0.intermediate.weight").shape());
@@ -184,6 +185,90 @@ class CompressionTest {
         assertTrue(student.details().get("pruning").startsWith("kept 18 of 72 attention heads and 2304 of 9216"),
                 student.details().toString());
         assertTrue(student.graph().length < classifier.length * 0.75, student.graph().length + " of " + classifier.length);
+    }
+
+    /**
+     * In every layer, the heads and neurons kept are the {@code heads} and {@code neurons} with the largest
+     * norm of the weights reading in (value columns, up-projection column) times the norm of those writing out
+     * (attention-output rows, down-projection row), computed here from the original weights.
+     */
+    private static void assertKeptTheMostImportant(TransformerWeights original, TransformerWeights pruned, int heads,
+            int neurons) {
+        int headSize = original.headSize();
+        for (int layer = 0; layer < original.layers(); layer++) {
+            String role = "layer." + layer + ".";
+            float[] value = original.get(role + "value.weight").values();
+            float[] output = original.get(role + "attentionOutput.weight").values();
+            int hidden = (int) original.get(role + "value.weight").shape()[0];
+            int width = (int) original.get(role + "value.weight").shape()[1];
+            double[] headScores = new double[width / headSize];
+            for (int head = 0; head < headScores.length; head++) {
+                double in = 0;
+                double out = 0;
+                for (int d = head * headSize; d < (head + 1) * headSize; d++) {
+                    for (int h = 0; h < hidden; h++) {
+                        in += value[h * width + d] * value[h * width + d];
+                        out += output[d * hidden + h] * output[d * hidden + h];
+                    }
+                }
+                headScores[head] = Math.sqrt(in) * Math.sqrt(out);
+            }
+            // Which original head each kept block of value columns is.
+            float[] keptValue = pruned.get(role + "value.weight").values();
+            int keptWidth = (int) pruned.get(role + "value.weight").shape()[1];
+            java.util.Set<Integer> keptHeads = new java.util.TreeSet<>();
+            for (int block = 0; block < keptWidth / headSize; block++) {
+                keptHeads.add(matchingColumnBlock(value, width, keptValue, keptWidth, hidden, block, headSize));
+            }
+            assertEquals(largest(headScores, heads), keptHeads, "layer " + layer + " heads");
+
+            float[] up = original.get(role + "intermediate.weight").values();
+            float[] down = original.get(role + "output.weight").values();
+            int all = (int) original.get(role + "intermediate.weight").shape()[1];
+            double[] neuronScores = new double[all];
+            for (int n = 0; n < all; n++) {
+                double in = 0;
+                double out = 0;
+                for (int h = 0; h < hidden; h++) {
+                    in += up[h * all + n] * up[h * all + n];
+                    out += down[n * hidden + h] * down[n * hidden + h];
+                }
+                neuronScores[n] = Math.sqrt(in) * Math.sqrt(out);
+            }
+            float[] keptUp = pruned.get(role + "intermediate.weight").values();
+            int keptNeurons = (int) pruned.get(role + "intermediate.weight").shape()[1];
+            java.util.Set<Integer> kept = new java.util.TreeSet<>();
+            for (int column = 0; column < keptNeurons; column++) {
+                kept.add(matchingColumnBlock(up, all, keptUp, keptNeurons, hidden, column, 1));
+            }
+            assertEquals(largest(neuronScores, neurons), kept, "layer " + layer + " neurons");
+        }
+    }
+
+    /** The original block of {@code size} columns equal to kept block {@code block}. */
+    private static int matchingColumnBlock(float[] original, int width, float[] kept, int keptWidth, int rows, int block,
+            int size) {
+        for (int candidate = 0; candidate < width / size; candidate++) {
+            boolean same = true;
+            for (int r = 0; r < rows && same; r++) {
+                for (int c = 0; c < size && same; c++) {
+                    same = original[r * width + candidate * size + c] == kept[r * keptWidth + block * size + c];
+                }
+            }
+            if (same) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("kept block " + block + " is no block of the original");
+    }
+
+    private static java.util.Set<Integer> largest(double[] scores, int count) {
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+        return new java.util.TreeSet<>(java.util.Arrays.asList(order).subList(0, count));
     }
 
     @Test
