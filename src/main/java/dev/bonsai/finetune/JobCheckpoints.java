@@ -27,6 +27,8 @@ import java.util.function.IntSupplier;
  */
 final class JobCheckpoints implements Checkpoints {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobCheckpoints.class);
+
     private final String jobId;
     private final BlobStore blobs;
     private final IntSupplier currentEpoch;
@@ -45,8 +47,10 @@ final class JobCheckpoints implements Checkpoints {
         }
         try (InputStream in = new BufferedInputStream(blobs.open(sha256)); ObjectInputStream objects = new EngineObjectInput(in)) {
             return Optional.of((Serializable) objects.readObject());
-        } catch (ClassNotFoundException | ClassCastException e) {
-            // A checkpoint of another version of the trainer: start over rather than fail.
+        } catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException e) {
+            // A checkpoint of another version of the trainer: start over rather than fail, and say so.
+            LOG.warnf("The checkpoint of job %s was written by another version of the trainer (%s); the job trains"
+                    + " from the start.", jobId, e.toString());
             return Optional.empty();
         }
     }

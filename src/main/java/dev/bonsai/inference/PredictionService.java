@@ -27,6 +27,8 @@ import java.util.Map;
 @ApplicationScoped
 public class PredictionService {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PredictionService.class);
+
     /** The body of {@code POST /v1/models/{id}/predictions}. */
     public record PredictRequest(List<String> inputs, String variant, Integer topK, Boolean returnEmbedding) {
     }
@@ -133,7 +135,8 @@ public class PredictionService {
                 cache.acquire(source).release();
             }
         } catch (RuntimeException e) {
-            // a model deleted at once, or a busy encoder: the first request loads it instead
+            // A model deleted at once, or a busy encoder: the first request loads it instead. Said, not swallowed.
+            LOG.infof("Model %s was not warmed up (%s); its first request will load it.", event.modelId(), e.toString());
         }
     }
 

@@ -283,7 +283,8 @@ public class ModelService {
                     return node.get("maxSequenceLength").asInt();
                 }
             } catch (IOException e) {
-                // an unreadable recipe falls back to the base model's length
+                LOG.warnf("The recipe recorded with a model could not be read (%s); it is served at %s's length %d.",
+                        e.getMessage(), baseModel.id(), baseModel.maxSequenceLength());
             }
         }
         return baseModel.maxSequenceLength();
