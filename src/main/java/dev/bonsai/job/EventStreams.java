@@ -4,11 +4,15 @@ import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
 import io.smallrye.mutiny.Multi;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongFunction;
 
 /**
@@ -26,21 +30,66 @@ public class EventStreams {
     /** How often a live event stream looks for new events. */
     private static final long POLL_MILLIS = 300;
     /** Live streams one server keeps open at once. */
-    private static final int MAX_STREAMS = 256;
+    static final int MAX_STREAMS = 256;
+    /** A stream nobody subscribed to within this time (its request failed first) gives its slot back. */
+    private static final Duration SUBSCRIBE_WITHIN = Duration.ofSeconds(30);
+
     private final Semaphore slots = new Semaphore(MAX_STREAMS);
+    private final Duration subscribeWithin;
     private final ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "job-event-stream");
         thread.setDaemon(true);
         return thread;
     });
+    private final ScheduledExecutorService reclaimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "job-event-stream-reclaimer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    /** @param after reads the events after an id in its own transaction */
+    public EventStreams() {
+        this(SUBSCRIBE_WITHIN);
+    }
+
+    EventStreams(Duration subscribeWithin) {
+        this.subscribeWithin = subscribeWithin;
+    }
+
+    /** Slots free now, for tests and metrics. */
+    int freeSlots() {
+        return slots.availablePermits();
+    }
+
+    /**
+     * A slot is taken here, so that a server at its limit answers 503 before the stream starts; it is
+     * given back once, when the stream ends, or when nobody has subscribed to it in time.
+     *
+     * @param after reads the events after an id in its own transaction
+     */
     public Multi<JobEvent> stream(LongFunction<Snapshot> after) {
         if (!slots.tryAcquire()) {
             throw new ProblemException(ProblemType.UNAVAILABLE, "Too many live event streams on this server; read the"
                     + " events page instead or retry shortly.", List.of(), Map.of(), Map.of("Retry-After", "5"));
         }
+        AtomicBoolean subscribed = new AtomicBoolean();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                slots.release();
+            }
+        };
+        reclaimer.schedule(() -> {
+            if (!subscribed.get()) {
+                release.run();
+            }
+        }, subscribeWithin.toMillis(), TimeUnit.MILLISECONDS);
         return Multi.createFrom().emitter(emitter -> threads.submit(() -> {
+            subscribed.set(true);
+            if (released.get()) {
+                // Subscribed after its slot was reclaimed: it did not wait in line, so it does not run.
+                emitter.fail(new ProblemException(ProblemType.UNAVAILABLE, "The event stream started too late; open it again."));
+                return;
+            }
             long last = 0;
             try {
                 while (!emitter.isCancelled()) {
@@ -63,7 +112,7 @@ public class EventStreams {
             } catch (RuntimeException e) {
                 emitter.fail(e);
             } finally {
-                slots.release();
+                release.run();
             }
         }));
     }
