@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.platform.EmbeddedDatabase;
+import dev.bonsai.support.Api;
 import dev.bonsai.support.PackagedServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,8 @@ class ResumeAfterCrashIT {
             try {
                 key = first.post("/v1/tenants", ADMIN_KEY, "application/json", "{\"name\":\"resume\"}")
                         .get("apiKey").get("secret").asText();
-                String dataset = first.post("/v1/datasets?name=topics", key, "text/csv", topics()).get("id").asText();
+                String dataset = first.post("/v1/datasets?name=topics", key, "text/csv", Api.sampleCsv(20)).get("id")
+                        .asText();
                 jobId = first.post("/v1/fine-tuning/jobs", key, "application/json", JSON.writeValueAsString(Map.of(
                         "baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "partial",
                         "hyperparameters", Map.of("epochs", 4, "batchSize", 4, "unfreezeLayers", 2,
@@ -91,18 +93,5 @@ class ResumeAfterCrashIT {
             Thread.sleep(100);
         }
         throw new AssertionError("job " + jobId + " did not get there in time: " + server.get("/v1/fine-tuning/jobs/" + jobId, key));
-    }
-
-    private static String topics() {
-        StringBuilder csv = new StringBuilder("text,label\n");
-        String[] labels = {"sports", "weather", "cooking"};
-        String[][] words = {{"match", "goal", "team", "score"}, {"rain", "sunny", "storm", "wind"}, {"bake", "recipe", "oven", "salt"}};
-        for (int i = 0; i < 20; i++) {
-            for (int l = 0; l < 3; l++) {
-                csv.append("The ").append(words[l][i % 4]).append(" story number ").append(i).append(" about ")
-                        .append(labels[l]).append(',').append(labels[l]).append('\n');
-            }
-        }
-        return csv.toString();
     }
 }

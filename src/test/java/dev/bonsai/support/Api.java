@@ -38,16 +38,22 @@ public final class Api {
                 .post("/v1/datasets").then().statusCode(201).extract().path("id");
     }
 
-    /** A small valid dataset: {@code perClass} rows for each of three labels. */
+    /**
+     * A small valid dataset: {@code perClass} rows for each of three labels. No text holds its label's
+     * word: a classifier has to learn that "goal" is sports and "oven" cooking, so a broken trainer
+     * cannot pass on the label being spelled out in the input.
+     */
     public static String sampleCsv(int perClass) {
         StringBuilder csv = new StringBuilder("text,label\n");
         String[] labels = {"sports", "weather", "cooking"};
         String[][] words = {{"match", "goal", "team", "score"}, {"rain", "sunny", "storm", "wind"},
             {"bake", "recipe", "oven", "salt"}};
+        String[] endings = {"as it happened", "in the morning paper", "for the second time", "with a short summary",
+            "told by a neighbour"};
         for (int i = 0; i < perClass; i++) {
             for (int l = 0; l < labels.length; l++) {
-                csv.append("\"The ").append(words[l][i % 4]).append(" story number ").append(i).append(", about ")
-                        .append(labels[l]).append("\",").append(labels[l]).append('\n');
+                csv.append("\"The ").append(words[l][i % 4]).append(" story number ").append(i).append(", ")
+                        .append(endings[(i + l) % endings.length]).append("\",").append(labels[l]).append('\n');
             }
         }
         return csv.toString();
