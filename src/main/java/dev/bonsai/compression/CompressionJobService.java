@@ -93,25 +93,16 @@ public class CompressionJobService implements DatasetService.UsageCheck {
         job.idempotencyKey = idempotencyKey;
         job.idempotencyFingerprint = fingerprint;
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-        CompressionJob queued;
-        try {
-            queued = QuarkusTransaction.requiringNew().call(() -> {
-                job.persist();
-                return view(job);
-            });
-        } catch (RuntimeException e) {
-            // Two first calls with one key at once: the database kept one; the other answers with it.
-            Optional<Created> replayed = idempotencyKey == null ? Optional.empty()
-                    : replay(tenantId, idempotencyKey, fingerprint);
-            if (replayed.isPresent()) {
-                return replayed.get();
-            }
-            throw e;
-        }
-        events.message(job.id, "info", "Job queued: compressing " + job.modelId + " for " + job.device + " with "
-                + resolved.get("techniques") + ".");
-        scheduler.schedule(TASK, job.id);
-        return new Created(queued, true);
+        // Two first calls with one key at once: the database keeps one, and the other answers with it.
+        return IdempotencyKeys.storeOrReplay(idempotencyKey, () -> QuarkusTransaction.requiringNew().call(() -> {
+            job.persist();
+            return view(job);
+        }), queued -> {
+            events.message(job.id, "info", "Job queued: compressing " + job.modelId + " for " + job.device + " with "
+                    + resolved.get("techniques") + ".");
+            scheduler.schedule(TASK, job.id);
+            return new Created(queued, true);
+        }, () -> replay(tenantId, idempotencyKey, fingerprint));
     }
 
     /** A compression job reads the texts of its model's dataset: it may not be deleted while one waits or runs. */

@@ -89,24 +89,15 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         if (request.validationDataset() != null) {
             job.hyperparameters.put("validationDataset", request.validationDataset());
         }
-        FineTuneJob queued;
-        try {
-            queued = QuarkusTransaction.requiringNew().call(() -> {
-                job.persist();
-                return view(job);
-            });
-        } catch (RuntimeException e) {
-            // Two first calls with one key at once: the database kept one; the other answers with it.
-            Optional<Created> replayed = idempotencyKey == null ? Optional.empty()
-                    : replay(tenantId, idempotencyKey, fingerprint);
-            if (replayed.isPresent()) {
-                return replayed.get();
-            }
-            throw e;
-        }
-        events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
-        scheduler.schedule(TASK, job.id);
-        return new Created(queued, true);
+        // Two first calls with one key at once: the database keeps one, and the other answers with it.
+        return IdempotencyKeys.storeOrReplay(idempotencyKey, () -> QuarkusTransaction.requiringNew().call(() -> {
+            job.persist();
+            return view(job);
+        }), queued -> {
+            events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
+            scheduler.schedule(TASK, job.id);
+            return new Created(queued, true);
+        }, () -> replay(tenantId, idempotencyKey, fingerprint));
     }
 
     /** The job an earlier call with this key made, if any; refuses the key with another request. */

@@ -13,6 +13,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@code Idempotency-Key} handling shared by the job kinds, as the IETF idempotency-key draft has
@@ -48,6 +51,29 @@ public final class IdempotencyKeys {
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("could not fingerprint the request", e);
         }
+    }
+
+    /**
+     * Stores a new job and finishes its creation; when storing breaks the unique key because a
+     * concurrent first call with the same key won, answers what {@code replay} gives for the winner
+     * (its job, or a refusal if its request differs) instead of failing.
+     *
+     * @param store persists the job, in its own transaction, and returns its view
+     * @param stored what to do once this call has stored it (queue it, announce it)
+     */
+    public static <V, R> R storeOrReplay(String idempotencyKey, Supplier<V> store, Function<V, R> stored,
+            Supplier<Optional<R>> replay) {
+        V view;
+        try {
+            view = store.get();
+        } catch (RuntimeException e) {
+            Optional<R> replayed = idempotencyKey == null ? Optional.empty() : replay.get();
+            if (replayed.isPresent()) {
+                return replayed.get();
+            }
+            throw e;
+        }
+        return stored.apply(view);
     }
 
     /** Refuses a retry whose request differs from the one the key was first used with (null: a job made before fingerprints). */
