@@ -57,19 +57,12 @@ public final class ClassifierRunner implements AutoCloseable {
     public static ClassifierRunner open(byte[] graph, byte[] tokenizerJson, int maxLength, int intraOpThreads) {
         HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, maxLength);
         OrtSession session = null;
-        // The options are copied into the session when it is created, so they are closed right after.
-        try (OrtSession.SessionOptions options = Encoder.sessionOptions(new Encoder.Options(intraOpThreads, 32, maxLength))) {
-            session = OrtEnvironment.getEnvironment().createSession(graph, options);
+        try {
+            session = Encoder.createSession(graph, new Encoder.Options(intraOpThreads, 32, maxLength));
             return new ClassifierRunner(session, tokenizer, maxLength);
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
-            if (session != null) {
-                try {
-                    session.close();
-                } catch (OrtException closing) {
-                    e.addSuppressed(closing);
-                }
-            }
+            Encoder.closeAfterFailure(session, e);
             throw new IllegalStateException("could not open the classifier graph", e);
         }
     }

@@ -70,23 +70,32 @@ public final class Encoder implements AutoCloseable {
         try (InputStream json = TextTokenizer.resource(model.tokenizerResource())) {
             tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true",
                     "maxLength", Integer.toString(maxLength), "addSpecialTokens", "true"));
-            // The options are copied into the session when it is created, so they are closed right after.
-            try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
-                session = OrtEnvironment.getEnvironment().createSession(onnxGraph, sessionOptions);
-            }
+            session = createSession(onnxGraph, options);
             return new Encoder(model, options, session, tokenizer, maxLength);
         } catch (IOException | OrtException | RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
             }
-            if (session != null) {
-                try {
-                    session.close();
-                } catch (OrtException closing) {
-                    e.addSuppressed(closing);
-                }
-            }
+            closeAfterFailure(session, e);
             throw new IllegalStateException("could not open the encoder of " + model.id(), e);
+        }
+    }
+
+    /** A session for {@code graph}; its options are copied into it when it is made, so they are closed here. */
+    static OrtSession createSession(byte[] graph, Options options) throws OrtException {
+        try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
+            return OrtEnvironment.getEnvironment().createSession(graph, sessionOptions);
+        }
+    }
+
+    /** Closes a session made before a later step of opening failed, keeping the first failure. */
+    static void closeAfterFailure(OrtSession session, Exception failure) {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException closing) {
+                failure.addSuppressed(closing);
+            }
         }
     }
 

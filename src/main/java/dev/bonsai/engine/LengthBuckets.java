@@ -23,10 +23,6 @@ final class LengthBuckets {
 
     /** Rows of the batch ({@code rows}, in the caller's order) and their tokens, each {@code [rows, length]}. */
     record Group(int[] rows, long[][] ids, long[][] attentionMask, long[][] typeIds) {
-
-        int length() {
-            return ids[0].length;
-        }
     }
 
     private LengthBuckets() {
