@@ -113,6 +113,11 @@ public final class ClassifierRunner implements AutoCloseable {
         }
     }
 
+    /** The ids the graph is given for {@code text}: special tokens included, truncated as served. */
+    public long[] ids(String text) {
+        return tokenizer.encode(text).getIds();
+    }
+
     /** Probabilities of every text, {@code [texts][classes]}, in batches. */
     public float[][] probabilities(List<String> texts, int batchSize) {
         float[][] result = new float[texts.size()][];

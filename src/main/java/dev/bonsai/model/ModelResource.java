@@ -75,7 +75,8 @@ public class ModelResource {
     @Produces({"application/octet-stream", "application/zip", MediaType.APPLICATION_JSON})
     @Operation(operationId = "downloadModelVariant", summary = "Download a variant: its ONNX graph or a bundle",
             description = "format=onnx (default) streams the graph; format=bundle a zip with model.onnx, tokenizer.json,"
-                    + " labels.json, bonsai.json, parity.jsonl, MODEL_CARD.md and SHA256SUMS (built on the first request)."
+                    + " tokenizer_config.json, special_tokens_map.json, labels.json, bonsai.json, parity.jsonl,"
+                    + " MODEL_CARD.md and SHA256SUMS (built on the first request)."
                     + " ETag is the content's sha256. A single byte range (Range: bytes=a-b) is answered with 206.")
     @APIResponse(responseCode = "200", description = "The file; ETag is its sha256",
             content = {@Content(mediaType = "application/octet-stream",

@@ -55,6 +55,10 @@ public class ModelVariantEntity extends PanacheEntityBase {
     @Column(name = "bundle_sha256")
     public String bundleSha256;
 
+    /** The layout that bundle was built with ({@code bonsai.json}'s format); older ones are rebuilt. */
+    @Column(name = "bundle_format")
+    public String bundleFormat;
+
     /** The compression job that made it; null for the original. */
     @Column(name = "job_id")
     public String jobId;

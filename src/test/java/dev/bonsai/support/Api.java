@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -83,5 +84,18 @@ public final class Api {
             Thread.sleep(200);
         }
         throw new AssertionError("no model in time");
+    }
+
+    /** The job at {@code path} once it has ended (succeeded, failed or cancelled), waiting up to five minutes. */
+    public static io.restassured.path.json.JsonPath awaitJob(String apiKey, String path) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            io.restassured.path.json.JsonPath job = as(apiKey).get(path).then().statusCode(200).extract().jsonPath();
+            if (List.of("succeeded", "failed", "cancelled").contains(job.getString("status"))) {
+                return job;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(path + " did not finish in time");
     }
 }
