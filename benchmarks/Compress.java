@@ -16,9 +16,7 @@ import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.ClassifierGraph;
-import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.engine.Compression;
-import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.engine.VariantMeasurement;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -74,7 +72,7 @@ public class Compress {
 
         Map<String, Row> rows = new LinkedHashMap<>();
         rows.put("original", measure("original", original, tokenizer, maxLength, testTexts, truth, validationTexts, validationTruth,
-                labels, 0));
+                labels, 0, null));
         List<String> recipes = new ArrayList<>(List.of("int8-dynamic", "int8-static", "fp16", "vocabulary-pruning",
                 "vocabulary-pruning+int8-dynamic", "layer-drop:3+int8-dynamic", "layer-drop:3+vocabulary-pruning+int8-dynamic",
                 "structured-pruning:50+int8-dynamic"));
@@ -92,7 +90,7 @@ public class Compress {
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
             variant.details().forEach((key, value) -> System.out.println("  " + recipe + " " + key + ": " + value));
             rows.put(recipe, measure(recipe, variant.graph(), variant.tokenizerJson(), maxLength, testTexts, truth,
-                    validationTexts, validationTruth, labels, seconds));
+                    validationTexts, validationTruth, labels, seconds, new VariantMeasurement.Reference(original, tokenizer)));
         }
 
         Row base = rows.get("original");
@@ -133,18 +131,20 @@ public class Compress {
 
     static VariantSelection.Candidate candidate(Row row) {
         return new VariantSelection.Candidate(row.recipe(), row.recipe(), row.precision(), row.measurement().bytes(),
-                row.measurement().peakMemoryBytes(), row.measurement().batch1().p50Millis(), row.validationAccuracy());
+                row.measurement().peakMemoryBytes(), row.measurement().batch1().p50Millis(),
+                row.measurement().relativeLatency().ratio(), row.measurement().relativeLatency().standardError(),
+                row.validationAccuracy());
     }
 
+    /** Measures one variant; {@code reference} is the original (null for the original itself). */
     static Row measure(String recipe, byte[] graph, byte[] tokenizer, int maxLength, List<String> texts, int[] truth,
-            List<String> validationTexts, int[] validationTruth, List<String> labels, long seconds) throws Exception {
-        VariantMeasurement.Measurement measurement = VariantMeasurement.measure(graph, tokenizer, maxLength, texts, 64);
+            List<String> validationTexts, int[] validationTruth, List<String> labels, long seconds,
+            VariantMeasurement.Reference reference) throws Exception {
+        VariantMeasurement.Measurement measurement = VariantMeasurement.measure(graph, tokenizer, maxLength, texts,
+                validationTexts, 64, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), reference);
         ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
-        double validationAccuracy;
-        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, maxLength, 1)) {
-            validationAccuracy = ClassificationMetrics.of(validationTruth,
-                    SoftmaxHead.argmax(runner.probabilities(validationTexts, 32)), labels).accuracy();
-        }
+        double validationAccuracy = ClassificationMetrics.of(validationTruth, measurement.validationPredictions(), labels)
+                .accuracy();
         String precision = recipe.contains("int8") ? "int8" : recipe.endsWith("fp16") ? "fp16" : "fp32";
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(zipped)) {

@@ -191,10 +191,10 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         double share = 0.9 / (recipes.size() + 1);
         events.message(job.id, "info", "Measuring the original on " + testTexts.size() + " " + evaluatedOn + " rows.");
         VariantMeasurement.Measurement originalMeasurement = VariantMeasurement.measure(original, baseTokenizer, maxLength,
-                testTexts, LATENCY_RUNS);
+                testTexts, validationTexts, LATENCY_RUNS, blobs.scratchDirectory(), null);
         ClassificationMetrics originalMetrics = ClassificationMetrics.of(truth, originalMeasurement.predictions(), labels);
         ClassificationMetrics originalValidation = ClassificationMetrics.of(validationTruth,
-                predictions(original, baseTokenizer, maxLength, validationTexts), labels);
+                originalMeasurement.validationPredictions(), labels);
         lifecycle.progress(CompressionJobEntity.class, job.id, share);
         List<VariantSelection.Candidate> candidates = new ArrayList<>();
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
@@ -249,10 +249,11 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             String precision = recipe.endsWith(Compression.INT8_DYNAMIC) || recipe.endsWith(Compression.INT8_STATIC) ? "int8"
                     : recipe.endsWith(Compression.FP16) ? "fp16" : "fp32";
             VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
-                    variant.tokenizerJson(), maxLength, testTexts, LATENCY_RUNS);
+                    variant.tokenizerJson(), maxLength, testTexts, validationTexts, LATENCY_RUNS, blobs.scratchDirectory(),
+                    new VariantMeasurement.Reference(original, baseTokenizer));
             ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
             ClassificationMetrics validation = ClassificationMetrics.of(validationTruth,
-                    predictions(variant.graph(), variant.tokenizerJson(), maxLength, validationTexts), labels);
+                    measurement.validationPredictions(), labels);
             if (cancelled.getAsBoolean()) {
                 throw new HeadTrainer.CancelledException();
             }
@@ -283,7 +284,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             stored.put("details", variant.details());
             long bytes = graph.length + (long) variant.tokenizerJson().length;
             VariantMeasurement.Measurement sized = new VariantMeasurement.Measurement(bytes, measurement.peakMemoryBytes(),
-                    measurement.batch1(), measurement.batch32(), measurement.probabilities(), measurement.predictions());
+                    measurement.peakMemoryProblem(), measurement.batch1(), measurement.batch32(),
+                    measurement.relativeLatency(), measurement.probabilities(), measurement.predictions(),
+                    measurement.validationPredictions());
             Map<String, Object> report = report(null, recipe, precision, sized, metrics, originalMetrics, variant.details());
             report.put("validation", validationFigures(validation, originalValidation, gatedOn));
             if (variant.tokenizerJson() != baseTokenizer) {
@@ -360,7 +363,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     private static VariantSelection.Candidate candidate(String id, String recipe, String precision,
             VariantMeasurement.Measurement measurement, ClassificationMetrics metrics) {
         return new VariantSelection.Candidate(id, recipe, precision, measurement.bytes(), measurement.peakMemoryBytes(),
-                measurement.batch1().p50Millis(), metrics.accuracy());
+                measurement.batch1().p50Millis(), measurement.relativeLatency().ratio(),
+                measurement.relativeLatency().standardError(), metrics.accuracy());
     }
 
     private static Map<String, Object> report(String id, String recipe, String precision,
@@ -374,10 +378,14 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         report.put("precision", precision);
         report.put("bytes", measurement.bytes());
         report.put("peakMemoryBytes", measurement.peakMemoryBytes());
+        if (measurement.peakMemoryBytes() == null) {
+            report.put("peakMemoryProblem", measurement.peakMemoryProblem());
+        }
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("batch1", measurement.batch1());
         latency.put("batch32", measurement.batch32());
         latency.put("threads", 1);
+        latency.put("relativeToOriginal", measurement.relativeLatency());
         report.put("hostLatency", latency);
         report.put("accuracy", metrics.accuracy());
         report.put("macroF1", metrics.macroF1());
@@ -391,13 +399,6 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         report.put("perClassF1Delta", perClass);
         report.put("details", details);
         return report;
-    }
-
-    /** Predicted classes of {@code texts}: what the gate compares. */
-    private int[] predictions(byte[] graph, byte[] tokenizerJson, int maxLength, List<String> texts) {
-        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizerJson, maxLength, config.engine().intraOpThreads())) {
-            return SoftmaxHead.argmax(runner.probabilities(texts, 32));
-        }
     }
 
     private static Map<String, Object> validationFigures(ClassificationMetrics metrics, ClassificationMetrics original,

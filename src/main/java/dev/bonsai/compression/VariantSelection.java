@@ -21,10 +21,26 @@ public final class VariantSelection {
     public record Constraints(double maxAccuracyDrop, Double maxLatencyMillis, Long maxSizeBytes) {
     }
 
-    /** One measured variant; the original is one of them (recipe "original"). */
+    /**
+     * One measured variant; the original is one of them (recipe "original"). {@code relativeLatency} is its
+     * single-text latency as a share of the original's, measured in pairs in the same run, with its standard
+     * error {@code relativeLatencyError}.
+     */
     public record Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
-            double hostLatencyMillis, double accuracy) {
+            double hostLatencyMillis, double relativeLatency, double relativeLatencyError, double accuracy) {
+
+        /** A candidate whose latency relative to the original is exactly known (the original itself, tests). */
+        public Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
+                double hostLatencyMillis, double relativeLatency, double accuracy) {
+            this(id, recipe, precision, bytes, peakMemoryBytes, hostLatencyMillis, relativeLatency, 0.0, accuracy);
+        }
     }
+
+    /**
+     * Two relative latencies closer than this share of the original's are a tie whatever their errors say:
+     * drift that pairing cannot cancel (caches, frequency scaling between the two runs of a pair).
+     */
+    static final double LATENCY_TIE_FLOOR = 0.03;
 
     /** The verdict on one candidate. */
     public record Verdict(Candidate candidate, double estimatedDeviceLatencyMillis, double accuracyDelta, List<String> fitProblems,
@@ -82,15 +98,23 @@ public final class VariantSelection {
             marked.add(new Verdict(verdict.candidate(), verdict.estimatedDeviceLatencyMillis(), verdict.accuracyDelta(),
                     verdict.fitProblems(), verdict.gateProblem(), !dominated));
         }
-        Comparator<Verdict> smallAndFast = Comparator.comparingDouble(
-                verdict -> (double) verdict.candidate().bytes() * verdict.candidate().hostLatencyMillis());
-        Optional<Verdict> recommended = marked.stream().filter(verdict -> verdict.fits() && verdict.passesGate())
-                .min(smallAndFast);
+        // The fastest eligible variant, then every one whose latency is within the noise of it; of those the
+        // smallest. Host noise alone then cannot change the recommendation between two identical jobs.
+        List<Verdict> eligible = marked.stream().filter(verdict -> verdict.fits() && verdict.passesGate()).toList();
+        Optional<Verdict> fastest = eligible.stream()
+                .min(Comparator.comparingDouble(verdict -> verdict.candidate().relativeLatency()));
+        Optional<Verdict> recommended = fastest.flatMap(best -> eligible.stream()
+                .filter(verdict -> tied(verdict.candidate(), best.candidate()))
+                .min(Comparator.<Verdict>comparingLong(verdict -> verdict.candidate().bytes())
+                        .thenComparingDouble(verdict -> verdict.candidate().relativeLatency())
+                        .thenComparing(verdict -> verdict.candidate().recipe())));
         String explanation;
         Verdict closest = null;
         if (recommended.isPresent()) {
-            explanation = recommended.get().candidate().recipe() + " is the smallest and fastest variant that fits "
-                    + device.name() + " within the accuracy gate.";
+            Candidate chosen = recommended.get().candidate();
+            explanation = chosen.recipe() + " is the smallest of the fastest variants that fit " + device.name()
+                    + " within the accuracy gate (latency " + chosen.relativeLatency() + " of the original's, measured"
+                    + " in pairs with it; latencies within the noise of the fastest count as ties).";
         } else {
             // Closest: within the gate if any is, then the fewest problems, then the smallest.
             closest = marked.stream().min(Comparator.<Verdict>comparingInt(verdict -> verdict.passesGate() ? 0 : 1)
@@ -102,6 +126,12 @@ public final class VariantSelection {
                             : concat(closest.fitProblems(), closest.gateProblem())) + ").");
         }
         return new Outcome(marked, recommended, explanation, closest);
+    }
+
+    /** Latencies within two standard errors of each other, or within {@link #LATENCY_TIE_FLOOR}. */
+    static boolean tied(Candidate a, Candidate b) {
+        double noise = Math.max(LATENCY_TIE_FLOOR, 2 * Math.hypot(a.relativeLatencyError(), b.relativeLatencyError()));
+        return Math.abs(a.relativeLatency() - b.relativeLatency()) <= noise;
     }
 
     /** {@code a} is at least as good as {@code b} on every axis and better on one. */

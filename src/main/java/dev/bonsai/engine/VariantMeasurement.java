@@ -1,7 +1,5 @@
 package dev.bonsai.engine;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,13 +7,10 @@ import java.util.List;
 
 /**
  * Measures a classifier graph on this host, one intra-op thread: its predictions on a test set,
- * latency percentiles at batch 1 and batch 32 over real texts, and the peak memory its session
- * adds to the process (Linux: the resident-set high-water mark, reset before loading).
+ * latency percentiles at batch 1 and batch 32 over real texts, and the peak memory it needs,
+ * measured alone in a child process ({@link MemoryProbe}).
  */
 public final class VariantMeasurement {
-
-    private static final Path STATUS = Path.of("/proc/self/status");
-    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
 
     private VariantMeasurement() {
     }
@@ -23,46 +18,97 @@ public final class VariantMeasurement {
     public record Latency(double p50Millis, double p95Millis) {
     }
 
-    /** {@code peakMemoryBytes} is null where the host cannot tell. */
-    public record Measurement(long bytes, Long peakMemoryBytes, Latency batch1, Latency batch32, float[][] probabilities,
-            int[] predictions) {
+    /**
+     * Latency as a share of the original's, measured in pairs: each timed text runs on the variant and on
+     * the original back to back (in alternating order), so that the host's drift hits both sides. {@code
+     * ratio} is the median of the pairs' ratios and {@code standardError} its standard error (from their
+     * interquartile range); the original's own is 1 ± 0.
+     */
+    public record RelativeLatency(double ratio, double standardError, int pairs) {
+
+        public static final RelativeLatency SELF = new RelativeLatency(1.0, 0.0, 0);
+    }
+
+    /** The original graph and tokenizer a variant's latency is paired with. */
+    public record Reference(byte[] graph, byte[] tokenizerJson) {
+    }
+
+    /**
+     * {@code peakMemoryBytes} is null where it could not be measured, and {@code peakMemoryProblem} says why;
+     * {@code validationPredictions} are the classes predicted for the validation texts.
+     */
+    public record Measurement(long bytes, Long peakMemoryBytes, String peakMemoryProblem, Latency batch1, Latency batch32,
+            RelativeLatency relativeLatency, float[][] probabilities, int[] predictions, int[] validationPredictions) {
     }
 
     /**
      * @param texts the test texts: all are predicted, and latency runs cycle through them
+     * @param validationTexts predicted too, in the same session
      * @param latencyRuns timed single-text runs; batch 32 is timed over an eighth as many batches (at least 3)
+     * @param scratch a folder for the memory probe's files while it runs
+     * @param reference the original, which the single-text runs are paired with; null when measuring the
+     *     original itself
      */
     public static Measurement measure(byte[] graph, byte[] tokenizerJson, int maxLength, List<String> texts,
-            int latencyRuns) {
+            List<String> validationTexts, int latencyRuns, Path scratch, Reference reference) {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no texts to measure with");
         }
-        long baseline = resetPeak();
-        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizerJson, maxLength, 1)) {
+        MemoryProbe.Result memory = MemoryProbe.measure(graph, tokenizerJson, maxLength, texts, scratch);
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizerJson, maxLength, 1);
+                ClassifierRunner original = reference == null ? null
+                        : ClassifierRunner.open(reference.graph(), reference.tokenizerJson(), maxLength, 1)) {
             runner.run(cycle(texts, 0, 32));
-            Long peak = baseline < 0 ? null : Math.max(0, peakResident() - baseline);
             for (int i = 0; i < 3; i++) {
                 runner.run(cycle(texts, i, 1));
+                if (original != null) {
+                    original.run(cycle(texts, i, 1));
+                }
             }
             double[] single = new double[latencyRuns];
+            double[] ratios = new double[original == null ? 0 : latencyRuns];
             for (int i = 0; i < latencyRuns; i++) {
                 List<String> one = cycle(texts, i, 1);
-                long start = System.nanoTime();
-                runner.run(one);
-                single[i] = (System.nanoTime() - start) / 1e6;
+                if (original == null) {
+                    single[i] = time(runner, one);
+                    continue;
+                }
+                double originalMillis = i % 2 == 1 ? time(original, one) : 0;
+                single[i] = time(runner, one);
+                if (i % 2 == 0) {
+                    originalMillis = time(original, one);
+                }
+                ratios[i] = single[i] / originalMillis;
             }
             int batches = Math.max(3, latencyRuns / 8);
             double[] batched = new double[batches];
             for (int i = 0; i < batches; i++) {
-                List<String> batch = cycle(texts, i * 32, 32);
-                long start = System.nanoTime();
-                runner.run(batch);
-                batched[i] = (System.nanoTime() - start) / 1e6;
+                batched[i] = time(runner, cycle(texts, i * 32, 32));
             }
             float[][] probabilities = runner.probabilities(texts, 32);
-            return new Measurement(graph.length + tokenizerJson.length, peak, percentiles(single), percentiles(batched),
-                    probabilities, SoftmaxHead.argmax(probabilities));
+            int[] validation = validationTexts.isEmpty() ? new int[0]
+                    : SoftmaxHead.argmax(runner.probabilities(validationTexts, 32));
+            return new Measurement(graph.length + tokenizerJson.length, memory.peakBytes(), memory.problem(),
+                    percentiles(single), percentiles(batched), original == null ? RelativeLatency.SELF : relative(ratios),
+                    probabilities, SoftmaxHead.argmax(probabilities), validation);
         }
+    }
+
+    private static double time(ClassifierRunner runner, List<String> texts) {
+        long start = System.nanoTime();
+        runner.run(texts);
+        return (System.nanoTime() - start) / 1e6;
+    }
+
+    /** Median ratio, and its standard error taken as 1.253 σ / √n with σ estimated as IQR / 1.349. */
+    static RelativeLatency relative(double[] ratios) {
+        double[] sorted = ratios.clone();
+        Arrays.sort(sorted);
+        double median = percentile(sorted, 0.5);
+        double sigma = (percentile(sorted, 0.75) - percentile(sorted, 0.25)) / 1.349;
+        double error = 1.2533 * sigma / Math.sqrt(sorted.length);
+        return new RelativeLatency(Math.round(median * 10000) / 10000.0, Math.round(error * 10000) / 10000.0,
+                sorted.length);
     }
 
     static Latency percentiles(double[] millis) {
@@ -87,32 +133,5 @@ public final class VariantMeasurement {
             result.add(texts.get((from + i) % texts.size()));
         }
         return result;
-    }
-
-    /** Resets the high-water mark and returns the current resident set, or -1 where unsupported. */
-    private static long resetPeak() {
-        try {
-            Files.writeString(CLEAR_REFS, "5");
-            return statusKilobytes("VmRSS:") * 1024;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static long peakResident() {
-        try {
-            return statusKilobytes("VmHWM:") * 1024;
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private static long statusKilobytes(String field) throws IOException {
-        for (String line : Files.readAllLines(STATUS)) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
-            }
-        }
-        throw new IOException(field + " not in " + STATUS);
     }
 }

@@ -16,11 +16,11 @@ class VariantSelectionTest {
     private static final VariantSelection.Constraints GATE = new VariantSelection.Constraints(0.01, null, null);
 
     private static final VariantSelection.Candidate ORIGINAL = new VariantSelection.Candidate("a", "original", "fp32",
-            91_000_000, 200_000_000L, 20.0, 0.90);
+            91_000_000, 200_000_000L, 20.0, 1.0, 0.90);
     private static final VariantSelection.Candidate INT8 = new VariantSelection.Candidate("b", "int8-dynamic", "int8",
-            23_000_000, 80_000_000L, 8.0, 0.895);
+            23_000_000, 80_000_000L, 8.0, 0.4, 0.895);
     private static final VariantSelection.Candidate TINY_BUT_WRONG = new VariantSelection.Candidate("c", "layer-drop:1",
-            "int8", 9_000_000, 40_000_000L, 3.0, 0.80);
+            "int8", 9_000_000, 40_000_000L, 3.0, 0.15, 0.80);
 
     @Test
     void theGateRejectsAVariantThatLosesTooMuchAndTheBestOfTheRestIsRecommended() {
@@ -49,7 +49,7 @@ class VariantSelectionTest {
     @Test
     void aVariantWhosePeakMemoryIsUnknownIsNotSaidToFit() {
         VariantSelection.Candidate unmeasured = new VariantSelection.Candidate("d", "int8-static", "int8", 20_000_000, null,
-                7.0, 0.90);
+                7.0, 0.35, 0.90);
         VariantSelection.Outcome outcome = VariantSelection.select(List.of(ORIGINAL, INT8, unmeasured), 0.90, PI, GATE);
         VariantSelection.Verdict verdict = outcome.verdicts().get(2);
         assertFalse(verdict.fits());
@@ -71,8 +71,35 @@ class VariantSelectionTest {
     @Test
     void dominanceNeedsNoWorseOnEveryAxis() {
         assertTrue(VariantSelection.dominates(INT8, new VariantSelection.Candidate("d", "x", "int8", 24_000_000, null, 9.0,
-                0.89)));
+                0.45, 0.89)));
         assertFalse(VariantSelection.dominates(INT8, ORIGINAL));
         assertFalse(VariantSelection.dominates(INT8, INT8));
+    }
+
+    @Test
+    void latenciesWithinTheNoiseAreATieThatTheSmallerVariantWins() {
+        // As two identical jobs measured them: host noise puts either one ahead. Ranked by size times latency the
+        // answer would flip between the runs; within the noise it is a tie, and the smaller one wins both times.
+        for (double[] latencies : new double[][] {{0.38, 0.41}, {0.41, 0.39}}) {
+            VariantSelection.Candidate int8 = new VariantSelection.Candidate("b", "int8-dynamic", "int8", 21_000_000,
+                    80_000_000L, 20 * latencies[0], latencies[0], 0.01, 0.895);
+            VariantSelection.Candidate pruned = new VariantSelection.Candidate("e", "vocabulary-pruning+int8-dynamic",
+                    "int8", 20_000_000, 60_000_000L, 20 * latencies[1], latencies[1], 0.01, 0.895);
+            VariantSelection.Outcome outcome = VariantSelection.select(List.of(ORIGINAL, int8, pruned), 0.90, PI, GATE);
+            assertEquals("e", outcome.recommended().orElseThrow().candidate().id(), "a tie at " + latencies[0] + " and "
+                    + latencies[1]);
+        }
+        // A gap well beyond the noise is not a tie: the faster one wins though it is larger.
+        VariantSelection.Candidate slowSmall = new VariantSelection.Candidate("e", "vocabulary-pruning+int8-dynamic",
+                "int8", 13_500_000, 60_000_000L, 12.0, 0.60, 0.01, 0.895);
+        VariantSelection.Candidate fastLarge = new VariantSelection.Candidate("b", "int8-dynamic", "int8", 23_000_000,
+                80_000_000L, 8.0, 0.40, 0.01, 0.895);
+        assertEquals("b", VariantSelection.select(List.of(ORIGINAL, fastLarge, slowSmall), 0.90, PI, GATE).recommended()
+                .orElseThrow().candidate().id());
+        // A large error widens the tie.
+        assertTrue(VariantSelection.tied(new VariantSelection.Candidate("x", "x", "int8", 1, 1L, 1, 0.40, 0.05, 0.9),
+                new VariantSelection.Candidate("y", "y", "int8", 1, 1L, 1, 0.50, 0.03, 0.9)));
+        assertFalse(VariantSelection.tied(new VariantSelection.Candidate("x", "x", "int8", 1, 1L, 1, 0.40, 0.005, 0.9),
+                new VariantSelection.Candidate("y", "y", "int8", 1, 1L, 1, 0.45, 0.005, 0.9)));
     }
 }

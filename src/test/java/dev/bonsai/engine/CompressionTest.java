@@ -10,11 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.engine.Engine;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each compression technique on a small real model (all-MiniLM-L6-v2 with a head trained on 45 sentences). */
 class CompressionTest {
@@ -361,13 +363,21 @@ class CompressionTest {
     }
 
     @Test
-    void measurementReportsLatencyAndPredictions() {
+    void measurementReportsLatencyAndPredictions(@TempDir Path scratch) {
         VariantMeasurement.Measurement measurement = VariantMeasurement.measure(classifier, tokenizerJson, MAX_LENGTH,
-                data.texts.subList(45, 60), 16);
+                data.texts.subList(45, 60), data.texts.subList(30, 40), 16, scratch,
+                new VariantMeasurement.Reference(classifier, tokenizerJson));
         assertEquals(15, measurement.predictions().length);
+        assertEquals(10, measurement.validationPredictions().length);
+        // The same graph paired with itself: about as fast, and the error says how sure that is.
+        assertEquals(16, measurement.relativeLatency().pairs());
+        assertEquals(1.0, measurement.relativeLatency().ratio(), 0.3, measurement.relativeLatency().toString());
+        assertTrue(measurement.relativeLatency().standardError() > 0, measurement.relativeLatency().toString());
         assertTrue(measurement.batch1().p50Millis() > 0 && measurement.batch1().p95Millis() >= measurement.batch1().p50Millis());
         assertTrue(measurement.batch32().p50Millis() > measurement.batch1().p50Millis());
-        assertNotNull(measurement.peakMemoryBytes(), "Linux reports the resident high-water mark");
-        assertTrue(measurement.peakMemoryBytes() >= 0);
+        assertNotNull(measurement.peakMemoryBytes(), measurement.peakMemoryProblem());
+        // Measured alone, the session holds at least its weights: the graph's own bytes, give or take.
+        assertTrue(measurement.peakMemoryBytes() > classifier.length / 2 && measurement.peakMemoryBytes()
+                < 6L * classifier.length + (64 << 20), measurement.peakMemoryBytes() + " for a graph of " + classifier.length);
     }
 }
