@@ -2,6 +2,9 @@
 #   docker build -t bonsai .
 #   docker run -p 8080:8080 -v bonsai-data:/var/lib/bonsai/data bonsai
 FROM eclipse-temurin:17-jdk AS build
+# npm installs the web runtime (onnxruntime-web) that browser-profile compression runs variants in.
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
@@ -12,6 +15,9 @@ COPY src src
 RUN ./mvnw -B package -DskipTests
 
 FROM eclipse-temurin:17-jre
+# Node.js runs the web runtime (/opt/bonsai/web-runtime) for the browser device profile.
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 bonsai \
     && useradd --system --uid 10001 --gid bonsai --home-dir /var/lib/bonsai --create-home bonsai
 COPY --from=build --chown=root:root /src/target/quarkus-app /opt/bonsai

@@ -13,6 +13,7 @@ import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.engine.TokenizationChange;
 import dev.bonsai.engine.VariantMeasurement;
+import dev.bonsai.engine.WebRuntimeProbe;
 import dev.bonsai.finetune.TrainingData;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
@@ -49,6 +50,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     private static final Logger LOG = Logger.getLogger(CompressionWorker.class);
     /** Timed single-text runs per variant; batch 32 is timed over an eighth as many batches. */
     private static final int LATENCY_RUNS = 64;
+    /** Timed single-text runs in the device's own runtime. */
+    private static final int WEB_RUNS = 64;
     /** The seed of a model recorded without one (models made before recipes recorded theirs). */
     private static final long DEFAULT_SEED = 42L;
 
@@ -198,7 +201,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         lifecycle.progress(CompressionJobEntity.class, job.id, share);
         List<VariantSelection.Candidate> candidates = new ArrayList<>();
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
-        candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalValidation));
+        Device.Measured originalOnDevice = onDevice(device, original, baseTokenizer, maxLength, testTexts);
+        candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalValidation,
+                originalOnDevice));
         Map<String, Object> originalReport = report(model.originalVariantId(), "original", "fp32", originalMeasurement,
                 originalMetrics, originalMetrics, Map.of());
         originalReport.put("validation", validationFigures(originalValidation, originalValidation, gatedOn));
@@ -301,7 +306,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             }
             report.put("variantId", variantId);
             reports.put(variantId, report);
-            candidates.add(candidate(variantId, recipe, precision, sized, validation));
+            candidates.add(candidate(variantId, recipe, precision, sized, validation,
+                    onDevice(device, graph, variant.tokenizerJson(), maxLength, testTexts)));
             events.metrics(job.id, recipe + ": " + bytes + " bytes, " + measurement.batch1().p50Millis()
                     + " ms at batch 1 (p50), accuracy " + metrics.accuracy(), figures(report));
             lifecycle.progress(CompressionJobEntity.class, job.id, share * (r + 2));
@@ -319,11 +325,21 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             String id = verdict.candidate().id();
             Map<String, Object> report = reports.get(id);
             report.put("variantId", id);
-            Map<String, Object> estimate = new LinkedHashMap<>();
-            estimate.put("batch1P50Millis", verdict.estimatedDeviceLatencyMillis());
-            estimate.put("basis", "estimate: this host's single-thread p50 divided by the device profile's relative speed "
-                    + device.relativeSpeed());
-            report.put("estimatedDeviceLatency", estimate);
+            Device.Measured measured = verdict.candidate().measuredOnDevice();
+            Map<String, Object> deviceLatency = new LinkedHashMap<>();
+            if (measured != null && measured.batch1P50Millis() != null) {
+                deviceLatency.put("basis", "measured");
+                deviceLatency.put("batch1P50Millis", measured.batch1P50Millis());
+                deviceLatency.put("batch1P95Millis", measured.batch1P95Millis());
+                deviceLatency.put("loadMillis", measured.loadMillis());
+                deviceLatency.put("how", measured.runtime() + ", on this host's CPU, " + WEB_RUNS + " single-text runs");
+            } else {
+                deviceLatency.put("basis", "estimate");
+                deviceLatency.put("batch1P50Millis", verdict.estimatedDeviceLatencyMillis());
+                deviceLatency.put("how", "this host's single-thread p50 divided by the device profile's relative speed "
+                        + device.relativeSpeed() + " (" + device.relativeSpeedSource() + ")");
+            }
+            report.put("deviceLatency", deviceLatency);
             report.put("fits", verdict.fits());
             report.put("fitProblems", verdict.fitProblems());
             boolean recommended = outcome.recommended().map(best -> best.candidate().id().equals(id)).orElse(false);
@@ -361,10 +377,34 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     }
 
     private static VariantSelection.Candidate candidate(String id, String recipe, String precision,
-            VariantMeasurement.Measurement measurement, ClassificationMetrics metrics) {
+            VariantMeasurement.Measurement measurement, ClassificationMetrics metrics, Device.Measured onDevice) {
         return new VariantSelection.Candidate(id, recipe, precision, measurement.bytes(), measurement.peakMemoryBytes(),
                 measurement.batch1().p50Millis(), measurement.relativeLatency().ratio(),
-                measurement.relativeLatency().standardError(), metrics.accuracy());
+                measurement.relativeLatency().standardError(), metrics.accuracy(), onDevice);
+    }
+
+    /**
+     * For a device whose runtime Bonsai can run (the browser's onnxruntime-web), the variant measured in
+     * it on up to 32 test texts; null for the others, whose device latency is an estimate.
+     */
+    private Device.Measured onDevice(Device device, byte[] graph, byte[] tokenizerJson, int maxLength, List<String> texts)
+            throws IOException {
+        if (!device.measuredInItsRuntime()) {
+            return null;
+        }
+        List<long[]> inputs = ClassifierRunner.ids(tokenizerJson, maxLength, texts.subList(0, Math.min(32, texts.size())));
+        WebRuntimeProbe.Result result = WebRuntimeProbe.measure(config.engine().webRuntime(), graph, inputs, WEB_RUNS,
+                blobs.scratchDirectory());
+        if (result.unavailable() != null) {
+            return new Device.Measured(null, null, null, null, "whether " + device.runtime() + " runs it could not be"
+                    + " checked on this server (" + result.unavailable() + "), so whether it fits is unknown");
+        }
+        if (result.cannotRun() != null) {
+            return new Device.Measured(null, null, null, result.runtime(), device.runtime() + " cannot run it: "
+                    + result.cannotRun());
+        }
+        return new Device.Measured(result.batch1().p50Millis(), result.batch1().p95Millis(), result.loadMillis(),
+                result.runtime(), null);
     }
 
     private static Map<String, Object> report(String id, String recipe, String precision,

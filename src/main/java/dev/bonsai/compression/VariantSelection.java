@@ -27,12 +27,20 @@ public final class VariantSelection {
      * error {@code relativeLatencyError}.
      */
     public record Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
-            double hostLatencyMillis, double relativeLatency, double relativeLatencyError, double accuracy) {
+            double hostLatencyMillis, double relativeLatency, double relativeLatencyError, double accuracy,
+            Device.Measured measuredOnDevice) {
 
         /** A candidate whose latency relative to the original is exactly known (the original itself, tests). */
         public Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
                 double hostLatencyMillis, double relativeLatency, double accuracy) {
-            this(id, recipe, precision, bytes, peakMemoryBytes, hostLatencyMillis, relativeLatency, 0.0, accuracy);
+            this(id, recipe, precision, bytes, peakMemoryBytes, hostLatencyMillis, relativeLatency, 0.0, accuracy, null);
+        }
+
+        /** A candidate with no measurement in the device's own runtime: its device latency is an estimate. */
+        public Candidate(String id, String recipe, String precision, long bytes, Long peakMemoryBytes,
+                double hostLatencyMillis, double relativeLatency, double relativeLatencyError, double accuracy) {
+            this(id, recipe, precision, bytes, peakMemoryBytes, hostLatencyMillis, relativeLatency, relativeLatencyError,
+                    accuracy, null);
         }
     }
 
@@ -61,12 +69,17 @@ public final class VariantSelection {
     public static Outcome select(List<Candidate> candidates, double originalAccuracy, Device device, Constraints constraints) {
         List<Verdict> verdicts = new ArrayList<>();
         for (Candidate candidate : candidates) {
-            double estimated = round(candidate.hostLatencyMillis() / device.relativeSpeed());
+            Device.Measured measured = candidate.measuredOnDevice();
+            double estimated = measured != null && measured.batch1P50Millis() != null ? measured.batch1P50Millis()
+                    : round(candidate.hostLatencyMillis() / device.relativeSpeed());
             double delta = round(candidate.accuracy() - originalAccuracy);
             List<String> problems = new ArrayList<>();
             if (!device.supportedPrecisions().contains(candidate.precision())) {
                 problems.add(candidate.precision() + " is not supported by " + device.name() + " (it runs "
                         + String.join(", ", device.supportedPrecisions()) + ")");
+            }
+            if (measured != null && measured.problem() != null) {
+                problems.add(measured.problem());
             }
             if (candidate.bytes() > device.maxModelBytes()) {
                 problems.add(candidate.bytes() + " bytes exceed the device's model budget of " + device.maxModelBytes());

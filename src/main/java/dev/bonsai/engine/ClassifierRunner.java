@@ -113,6 +113,13 @@ public final class ClassifierRunner implements AutoCloseable {
         }
     }
 
+    /** The ids {@code tokenizerJson} gives each text, truncated at {@code maxLength}, special tokens included. */
+    public static List<long[]> ids(byte[] tokenizerJson, int maxLength, List<String> texts) {
+        try (HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, maxLength)) {
+            return texts.stream().map(text -> tokenizer.encode(text).getIds()).toList();
+        }
+    }
+
     /** The ids the graph is given for {@code text}: special tokens included, truncated as served. */
     public long[] ids(String text) {
         return tokenizer.encode(text).getIds();

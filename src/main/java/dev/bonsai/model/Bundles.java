@@ -159,7 +159,7 @@ public class Bundles {
         description.put("metrics", variant.metrics);
         if (variant.metrics != null && variant.metrics.containsKey("fits")) {
             Map<String, Object> device = new LinkedHashMap<>();
-            for (String key : List.of("fits", "fitProblems", "status", "estimatedDeviceLatency", "hostLatency",
+            for (String key : List.of("fits", "fitProblems", "status", "deviceLatency", "hostLatency",
                     "peakMemoryBytes", "bytes")) {
                 device.put(key, variant.metrics.get(key));
             }

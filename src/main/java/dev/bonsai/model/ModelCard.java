@@ -58,7 +58,7 @@ final class ModelCard {
                     card.append("- Why not: ").append(String.join("; ", (List<String>) list)).append('\n');
                 }
                 card.append("- Latency on the build host (one thread): ").append(metrics.get("hostLatency")).append('\n');
-                card.append("- Estimated device latency: ").append(metrics.get("estimatedDeviceLatency")).append('\n');
+                card.append("- Device latency: ").append(metrics.get("deviceLatency")).append('\n');
                 card.append("- Status: ").append(metrics.get("status")).append("\n\n");
             }
         }

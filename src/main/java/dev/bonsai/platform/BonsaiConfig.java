@@ -97,6 +97,23 @@ public interface BonsaiConfig {
         /** ONNX Runtime intra-op threads for training and inference work ({@code BONSAI_ENGINE_THREADS}). */
         @WithDefault("1")
         int intraOpThreads();
+
+        /**
+         * The web runtime compression measures browser variants in ({@code BONSAI_WEB_RUNTIME_DIR}): a
+         * folder with {@code measure.mjs} and {@code node_modules/onnxruntime-web}. Unset: the
+         * {@code web-runtime} folder beside {@code quarkus-run.jar}, which the build installs when npm is present.
+         */
+        Optional<Path> webRuntimeDir();
+
+        /** {@link #webRuntimeDir()}, or the packaged server's own {@code web-runtime} folder; null if neither. */
+        default Path webRuntime() {
+            if (webRuntimeDir().isPresent()) {
+                return webRuntimeDir().get();
+            }
+            String classPath = System.getProperty("java.class.path", "");
+            return classPath.endsWith("quarkus-run.jar")
+                    ? Path.of(classPath).toAbsolutePath().getParent().resolve("web-runtime") : null;
+        }
     }
 
     interface Database {

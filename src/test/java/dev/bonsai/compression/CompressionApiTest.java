@@ -76,7 +76,9 @@ class CompressionApiTest {
             assertTrue(((Number) variant.get("bytes")).longValue() > 0);
             assertNotNull(((Map<?, ?>) ((Map<?, ?>) variant.get("hostLatency")).get("batch1")).get("p50Millis"));
             assertNotNull(((Map<?, ?>) ((Map<?, ?>) variant.get("hostLatency")).get("batch32")).get("p95Millis"));
-            assertTrue(((String) ((Map<?, ?>) variant.get("estimatedDeviceLatency")).get("basis")).startsWith("estimate"));
+            Map<?, ?> deviceLatency = (Map<?, ?>) variant.get("deviceLatency");
+            assertEquals("estimate", deviceLatency.get("basis"), "a Raspberry Pi's latency is estimated, and says so");
+            assertTrue(((String) deviceLatency.get("how")).contains("relative speed"), deviceLatency.toString());
             assertTrue(List.of("recommended", "accepted", "rejected", "does-not-fit").contains(variant.get("status")));
             double delta = ((Number) variant.get("accuracyDelta")).doubleValue();
             assertEquals(delta < -0.05, variant.get("status").equals("rejected"), variant.toString());
@@ -218,6 +220,29 @@ class CompressionApiTest {
         assertArrayEquals(java.util.Arrays.copyOfRange(zip, 10, 110), part.asByteArray());
         as(key).header("Range", "bytes=" + zip.length + "-").get(path).then().statusCode(416)
                 .contentType("application/problem+json").header("Content-Range", "bytes */" + zip.length);
+    }
+
+    @Test
+    void theBrowserProfileIsMeasuredInTheWebRuntimeNotEstimated() throws Exception {
+        dev.bonsai.support.NodeChecks.home();
+        String key = Api.newTenant();
+        String modelId = trainedModel(key, 8);
+        String jobId = compress(key, Map.of("model", modelId, "device", "browser-wasm", "techniques",
+                List.of("vocabulary-pruning+int8-dynamic"), "maxAccuracyDrop", 1.0));
+        JsonPath job = await(key, "/v1/compression/jobs/" + jobId);
+        assertEquals("succeeded", job.getString("status"), job.prettify());
+        List<Map<String, Object>> variants = job.getList("result.variants");
+        for (Map<String, Object> variant : variants) {
+            Map<?, ?> latency = (Map<?, ?>) variant.get("deviceLatency");
+            assertEquals("measured", latency.get("basis"), variant.toString());
+            assertTrue(((String) latency.get("how")).startsWith("onnxruntime-web 1.30.0 (WebAssembly"), latency.toString());
+            assertTrue(((Number) latency.get("loadMillis")).doubleValue() > 0, latency.toString());
+            assertTrue(((Number) latency.get("batch1P95Millis")).doubleValue()
+                    >= ((Number) latency.get("batch1P50Millis")).doubleValue(), latency.toString());
+        }
+        // The original (fp32, 90 MB) is over the profile's 50 MB budget; the pruned int8 variant fits and is chosen.
+        assertEquals("does-not-fit", variants.get(0).get("status"));
+        assertEquals("recommended", variants.get(1).get("status"), variants.get(1).toString());
     }
 
     @Test
