@@ -1,6 +1,7 @@
 package dev.bonsai.compression;
 
 import static dev.bonsai.support.Api.as;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -163,6 +164,11 @@ class CompressionApiTest {
         download.then().statusCode(200).contentType("application/zip");
         byte[] zip = download.asByteArray();
         assertEquals("\"" + sha256(zip) + "\"", download.getHeader("ETag"));
+        // A client that has this content already is told so, with no body.
+        Response unchanged = as(key).header("If-None-Match", download.getHeader("ETag")).get(path);
+        unchanged.then().statusCode(304).header("ETag", download.getHeader("ETag"));
+        assertEquals(0, unchanged.asByteArray().length);
+        as(key).header("If-None-Match", "\"" + "0".repeat(64) + "\"").get(path).then().statusCode(200);
         assertTrue(download.getHeader("Content-Disposition").contains(".zip"));
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
@@ -253,6 +259,12 @@ class CompressionApiTest {
                 "vocabulary-pruning+int8-dynamic")));
         JsonPath job = await(key, "/v1/compression/jobs/" + jobId);
         assertEquals("succeeded", job.getString("status"), job.prettify());
+        // The job's events as a live stream: every event, then the stream ends with the job.
+        String stream = as(key).header("Accept", "text/event-stream").get("/v1/compression/jobs/" + jobId + "/events")
+                .then().statusCode(200).contentType(containsString("text/event-stream")).extract().asString();
+        List<String> data = stream.lines().filter(line -> line.startsWith("data:")).toList();
+        assertTrue(data.stream().anyMatch(line -> line.contains("\"type\":\"metrics\"")), stream);
+        assertTrue(data.get(data.size() - 1).contains("No variant"), "ends with the outcome: " + data.get(data.size() - 1));
         assertNull(job.get("result.recommendedVariantId"));
         assertTrue(job.getString("result.recommendation").startsWith("No variant"), job.getString("result.recommendation"));
         assertNotNull(job.getString("result.closestVariantId"));

@@ -1,7 +1,10 @@
 package dev.bonsai.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.bonsai.platform.ProblemException;
+import dev.bonsai.platform.ProblemType;
 import io.smallrye.mutiny.Multi;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -36,5 +39,17 @@ class EventStreamsTest {
         assertEquals(1, received.size());
         Thread.sleep(400); // past the reclaim deadline: the slot must not be given back twice
         assertEquals(EventStreams.MAX_STREAMS, streams.freeSlots());
+    }
+
+    @Test
+    void beyondItsLimitAStreamIsRefusedWith503AndRetryAfter() {
+        EventStreams streams = new EventStreams(Duration.ofMinutes(5));
+        for (int i = 0; i < EventStreams.MAX_STREAMS; i++) {
+            streams.stream(last -> ended());
+        }
+        ProblemException refused = assertThrows(ProblemException.class, () -> streams.stream(last -> ended()));
+        assertEquals(ProblemType.UNAVAILABLE, refused.type());
+        assertEquals("5", refused.headers().get("Retry-After"));
+        assertEquals(0, streams.freeSlots());
     }
 }

@@ -4,13 +4,18 @@ import static dev.bonsai.support.Api.as;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bonsai.support.Api;
+import dev.bonsai.tenant.DashboardSessionEntity;
+import dev.bonsai.tenant.DashboardSessions;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -75,5 +80,24 @@ class DashboardSessionTest {
                 .header("Set-Cookie", containsString("Max-Age=0"));
         given().redirects().follow(false).cookie(DashboardFilter.COOKIE, token).get("/dashboard/models").then()
                 .statusCode(303);
+    }
+
+    @Test
+    void aSessionEndsTwelveHoursAfterSignIn() {
+        String key = Api.newTenant();
+        String token = given().redirects().follow(false).formParam("apiKey", key).post("/dashboard/sign-in")
+                .cookie(DashboardFilter.COOKIE);
+        given().redirects().follow(false).cookie(DashboardFilter.COOKIE, token).get("/dashboard/models").then()
+                .statusCode(200);
+        String keyId = as(key).get("/v1/api-keys").then().statusCode(200).extract().path("data[0].id");
+        // Its twelve hours are up, as if it had been opened the day before.
+        QuarkusTransaction.requiringNew().run(() -> {
+            DashboardSessionEntity session = DashboardSessionEntity.find("apiKeyId", keyId).firstResult();
+            assertEquals(DashboardSessions.LIFETIME, Duration.between(session.createdAt, session.expiresAt));
+            session.createdAt = session.createdAt.minusHours(12).minusSeconds(1);
+            session.expiresAt = session.expiresAt.minusHours(12).minusSeconds(1);
+        });
+        given().redirects().follow(false).cookie(DashboardFilter.COOKIE, token).get("/dashboard/models").then()
+                .statusCode(303).header("Location", endsWith("/dashboard/sign-in"));
     }
 }
