@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -106,7 +107,8 @@ public class DatasetService {
             row.bytes = bytes;
             row.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
 
-            DatasetIngest.Result result = ingest(row, settings, spooled);
+            Path file = spooled;
+            DatasetIngest.Result result = ingest(row, settings, spooled, () -> blobs.putFile(sha256, file));
             row.report = result.report();
             row.rowCount = (int) result.rows();
             if (!result.accepted()) {
@@ -115,7 +117,6 @@ public class DatasetService {
                 throw rejected(Dataset.of(row, true));
             }
             row.status = "ready";
-            blobs.putFile(sha256, spooled);
             spooled = null;
             return Dataset.of(row, true);
         } catch (IOException e) {
@@ -147,9 +148,18 @@ public class DatasetService {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** Loads the rows in one transaction, committed only when the report has no errors. */
-    private DatasetIngest.Result ingest(DatasetEntity row, DatasetIngest.Settings settings, Path file)
-            throws IOException, SQLException {
+    /** Work done just before an accepted upload commits. */
+    private interface BeforeCommit {
+        void run() throws IOException;
+    }
+
+    /**
+     * Loads the rows in one transaction, committed only when the report has no errors. The file is
+     * stored first ({@code store}), so that a committed dataset always has its file; when the commit
+     * fails after it, the file is removed again unless another dataset holds the same bytes.
+     */
+    private DatasetIngest.Result ingest(DatasetEntity row, DatasetIngest.Settings settings, Path file,
+            BeforeCommit store) throws IOException, SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -169,7 +179,16 @@ public class DatasetService {
                     update.setString(3, row.id);
                     update.executeUpdate();
                 }
-                connection.commit();
+                boolean stored = !blobs.exists(row.sha256);
+                store.run();
+                try {
+                    connection.commit();
+                } catch (SQLException e) {
+                    if (stored) {
+                        removeUnlessUsed(row.sha256);
+                    }
+                    throw e;
+                }
                 return result;
             } catch (IOException | SQLException | RuntimeException e) {
                 connection.rollback();
@@ -177,6 +196,21 @@ public class DatasetService {
             } finally {
                 connection.setAutoCommit(true);
             }
+        }
+    }
+
+    /** Removes a file this upload stored, unless a committed dataset holds the same bytes. */
+    private void removeUnlessUsed(String sha256) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement used = connection.prepareStatement("select 1 from datasets where sha256 = ? and status = 'ready' limit 1")) {
+            used.setString(1, sha256);
+            try (ResultSet result = used.executeQuery()) {
+                if (!result.next()) {
+                    blobs.delete(sha256);
+                }
+            }
+        } catch (IOException | SQLException e) {
+            LOG.warnf("An upload's file %s could not be removed after its commit failed: %s", sha256, e.getMessage());
         }
     }
 

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Test;
 class DatasetApiTest {
 
     @Inject
+    dev.bonsai.platform.BonsaiConfig config;
+
+    @Inject
     BlobStore blobs;
 
     @Test
@@ -223,5 +226,33 @@ class DatasetApiTest {
                 .post("/v1/datasets").then().statusCode(422).body("errors[0].pointer", equalTo("/name"));
         as(key).get("/v1/datasets/" + "ds_unknown" + "/report").then().statusCode(404)
                 .body("detail", notNullValue());
+    }
+
+    @Test
+    void anUploadWhoseFileCannotBeStoredLeavesNoDatasetBehind() throws Exception {
+        String key = Api.newTenant();
+        // The real store, made unable to take this one file: where its folder would go lies a plain file.
+        String csv;
+        java.nio.file.Path blocker;
+        do {
+            csv = Api.sampleCsv(5) + "\"An extra line " + java.util.UUID.randomUUID() + "\",sports\n";
+            String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(csv.getBytes(StandardCharsets.UTF_8)));
+            java.nio.file.Path prefix = config.blobs().dir().toAbsolutePath().resolve("sha256").resolve(sha256.substring(0, 2));
+            java.nio.file.Files.createDirectories(prefix);
+            blocker = prefix.resolve(sha256.substring(2, 4));
+        } while (java.nio.file.Files.exists(blocker));
+        java.nio.file.Files.writeString(blocker, "not a folder");
+        try {
+            as(key).contentType("text/csv").queryParam("name", "unstorable").body(csv).post("/v1/datasets").then()
+                    .statusCode(500).contentType("application/problem+json").body("code", equalTo("internal_error"));
+            assertEquals(List.of(), as(key).get("/v1/datasets").then().statusCode(200).extract().path("data.name"),
+                    "no dataset is listed whose file is missing");
+        } finally {
+            java.nio.file.Files.delete(blocker);
+        }
+        // With the store working again, the same upload succeeds.
+        as(key).contentType("text/csv").queryParam("name", "unstorable").body(csv).post("/v1/datasets").then()
+                .statusCode(201);
     }
 }
