@@ -278,8 +278,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         provenance.put("bonsai.method", job.method);
         provenance.put("bonsai.hyperparameters", recipe);
         provenance.put("bonsai.job", job.id);
+        // Read from the libraries themselves; PyTorch only where it trained (a head job never loads it).
+        String djl = ai.djl.engine.Engine.getDjlVersion();
         provenance.put("bonsai.libraries", "onnxruntime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()
-                + ", djl-tokenizers 0.35.1" + (headOnly ? "" : ", djl-pytorch 0.35.1 (PyTorch 2.7.1)"));
+                + ", djl-tokenizers " + djl + (headOnly ? "" : ", djl-pytorch " + djl + " (PyTorch "
+                + ai.djl.engine.Engine.getEngine("PyTorch").getVersion() + ")"));
         byte[] graph = VariantGraphs.export(encoderGraph, model, head, labels, provenance);
         String sha256;
         String headSha256 = null;
