@@ -62,6 +62,14 @@ public interface BonsaiConfig {
         @WithDefault("256")
         int maxQueuedPerEncoder();
 
+        /**
+         * Prediction requests this server holds at once, counted where they arrive (waiting for a
+         * worker thread included); more are refused with 503 and Retry-After ({@link
+         * dev.bonsai.inference.InferenceAdmission}).
+         */
+        @WithDefault("512")
+        int maxInFlight();
+
         /** Load a new model's session (or its head and shared encoder) as soon as it is created. */
         @WithDefault("true")
         boolean warmOnCreate();
