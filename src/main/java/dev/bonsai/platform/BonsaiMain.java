@@ -16,6 +16,10 @@ public final class BonsaiMain {
     }
 
     public static void main(String... args) throws Exception {
+        // Quarkus would answer a URI that java.net.URI cannot parse (a malformed escape such as %zz) with an empty
+        // 400 before any route runs; HttpEdge checks the URI itself and answers with a problem instead. Read once,
+        // when Quarkus's HTTP classes load, so it is set before Quarkus starts (and by surefire for tests).
+        System.setProperty(HttpEdge.URI_VALIDATION_PROPERTY, "true");
         String dbUrl = System.getenv("DB_URL");
         if (dbUrl != null && !dbUrl.isBlank()) {
             Quarkus.run(args);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -17,10 +18,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Answers that never reach the REST layer still speak problem+json: a path no route serves, a body
  * whose declared length is over the HTTP size limit (refused before it is read), a URI or headers
- * over Bonsai's limits, and a NUL character in the path or query. The HTTP codec's own limits are
- * set well above these (see application.properties), because what the codec refuses itself (a
- * request line over 64 KiB, headers over 64 KiB, a malformed percent-escape) it answers with an
- * empty body, and Quarkus 3.37 offers no hook to change that (quarkusio/quarkus#55082).
+ * over Bonsai's limits, a URI that does not parse (a malformed escape such as {@code %zz}), a /v1
+ * call with no bearer key, and a NUL character in the path or query. The HTTP codec's own limits
+ * are set well above these (see application.properties), because what the codec refuses itself (a
+ * request line over 64 KiB, headers over 64 KiB) it answers with an empty body, and Quarkus 3.37
+ * offers no hook to change that (quarkusio/quarkus#55082).
  */
 @ApplicationScoped
 public class HttpEdge {
@@ -36,10 +38,19 @@ public class HttpEdge {
     /** The most header bytes answered; the codec's own limit is higher (quarkus.http.limits.max-header-size). */
     static final int MAX_HEADER_BYTES = 16 * 1024;
 
+    /** Set to true (see BonsaiMain) so that malformed URIs reach this class instead of an empty 400. */
+    static final String URI_VALIDATION_PROPERTY = "vertx.disableURIValidation";
+
     void install(@Observes Router router) {
         long limit = maxBodySize.asLongValue();
         router.route().order(Integer.MIN_VALUE + 1).handler(context -> {
             HttpServerRequest request = context.request();
+            if (!parses(request.uri())) {
+                context.response().putHeader(HttpHeaders.CONNECTION, "close");
+                send(context, ProblemType.INVALID_REQUEST, "The request URI is not valid: every % must begin an escape"
+                        + " of two hex digits, and spaces, quotes, braces and the like must be escaped.");
+                return;
+            }
             if (request.uri().length() > MAX_URI_LENGTH) {
                 context.response().putHeader(HttpHeaders.CONNECTION, "close");
                 send(context, ProblemType.URI_TOO_LONG, "The request URI is over " + MAX_URI_LENGTH + " characters.");
@@ -70,6 +81,14 @@ public class HttpEdge {
                         + " is not supported. Send the body in UTF-8, with charset=utf-8 or no charset.");
                 return;
             }
+            // Who is calling comes before what they sent: a /v1 call with no bearer key is a 401 whatever its body
+            // (the key itself is checked after routing, where the database can be used).
+            if (request.path().startsWith("/v1/") && request.method() != HttpMethod.OPTIONS
+                    && !bearer(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+                problem(context, ProblemType.UNAUTHENTICATED, "Send your API key as 'Authorization: Bearer <key>'.",
+                        Map.of("WWW-Authenticate", "Bearer realm=\"bonsai\""));
+                return;
+            }
             // No id or name holds a NUL character, and PostgreSQL could not compare with one.
             if (holdsNul(request.path())) {
                 send(context, ProblemType.NOT_FOUND, "There is nothing at this path.");
@@ -83,6 +102,26 @@ public class HttpEdge {
         });
         router.route().order(Integer.MAX_VALUE).handler(context -> send(context, ProblemType.NOT_FOUND,
                 "There is nothing at this path."));
+        // The router itself fails a request with no path or no Host header with 400 before any route runs.
+        router.errorHandler(400, context -> send(context, ProblemType.INVALID_REQUEST,
+                "The request has no path or no Host header."));
+    }
+
+    /** The check Quarkus makes (and skips here, see BonsaiMain): the URI must parse as a java.net.URI. */
+    static boolean parses(String uri) {
+        if (uri == null) {
+            return false;
+        }
+        try {
+            new java.net.URI(uri);
+            return true;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static boolean bearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, "Bearer ".length());
     }
 
     private static boolean hasBody(HttpServerRequest request) {
@@ -138,9 +177,15 @@ public class HttpEdge {
     }
 
     private void send(RoutingContext context, ProblemType type, String detail) {
+        problem(context, type, detail, Map.of());
+    }
+
+    /** Answers {@code context} with a problem of {@code type}, before any resource has run. */
+    public void problem(RoutingContext context, ProblemType type, String detail, Map<String, String> headers) {
         if (context.response().ended() || context.response().headWritten()) {
             return;
         }
+        headers.forEach(context.response()::putHeader);
         String body;
         try {
             body = json.writeValueAsString(Problem.of(type, detail));

@@ -42,9 +42,14 @@ public class ProblemMappers {
         if (status >= 500) {
             return internal(e);
         }
-        ProblemType type = ProblemType.forStatus(status);
+        return clientError(e);
+    }
+
+    /** The problem for a 4xx the REST layer raised itself (no route, method, media type). */
+    public static Response clientError(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
         Response.ResponseBuilder builder = Response.status(status).type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(type, describe(status)));
+                .entity(Problem.of(ProblemType.forStatus(status), describe(status)));
         if (status == 405) {
             builder.allow(e.getResponse().getAllowedMethods());
         }

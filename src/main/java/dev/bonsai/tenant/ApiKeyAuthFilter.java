@@ -29,11 +29,10 @@ public class ApiKeyAuthFilter {
         if (!request.getUriInfo().getPath().startsWith("/v1/")) {
             return;
         }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        String secret = secret(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        if (secret == null) {
             throw unauthenticated("Send your API key as 'Authorization: Bearer <key>'.");
         }
-        String secret = header.substring(BEARER.length()).trim();
         ApiKeyService.Principal principal = keys.authenticate(secret)
                 .orElseThrow(() -> unauthenticated("The API key is not valid or has been revoked."));
         boolean adminRoute = resource.getResourceClass().isAnnotationPresent(AdminOnly.class);
@@ -51,7 +50,15 @@ public class ApiKeyAuthFilter {
         }
     }
 
-    private static ProblemException unauthenticated(String detail) {
+    /** The key in an {@code Authorization: Bearer <key>} header, or null when there is none. */
+    static String secret(String header) {
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        return header.substring(BEARER.length()).trim();
+    }
+
+    static ProblemException unauthenticated(String detail) {
         return new ProblemException(ProblemType.UNAUTHENTICATED, detail, List.of(), Map.of(),
                 Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"bonsai\""));
     }
