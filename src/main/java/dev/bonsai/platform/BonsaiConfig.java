@@ -27,6 +27,18 @@ public interface BonsaiConfig {
 
     Inference inference();
 
+    Http http();
+
+    interface Http {
+        /** Time every request body has, whatever its size ({@code BONSAI_HTTP_BODY_GRACE}). */
+        @WithDefault("10s")
+        java.time.Duration bodyGrace();
+
+        /** The slowest rate a body may arrive at beyond its grace, per second ({@code BONSAI_HTTP_MIN_BODY_RATE}). */
+        @WithDefault("16K")
+        MemorySize minBodyRate();
+    }
+
     interface Inference {
         /** Model bytes kept loaded for predictions; least recently used variants are closed beyond it. */
         @WithDefault("2G")

@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -32,6 +33,9 @@ public class HttpEdge {
 
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
     MemorySize maxBodySize;
+
+    @Inject
+    BonsaiConfig config;
 
     /** The longest request URI answered; the codec's own limit is higher (quarkus.http.limits.max-initial-line-length). */
     static final int MAX_URI_LENGTH = 8 * 1024;
@@ -66,6 +70,9 @@ public class HttpEdge {
                 context.response().putHeader(HttpHeaders.CONNECTION, "close");
                 send(context, ProblemType.PAYLOAD_TOO_LARGE, "The request body is over the limit of " + limit + " bytes.");
                 return;
+            }
+            if (hasBody(request) && !request.isEnded()) {
+                bodyDeadline(context, length == null ? limit : Math.min(parse(length), limit));
             }
             if (hasBody(request) && request.getHeader(HttpHeaders.CONTENT_TYPE) == null) {
                 send(context, ProblemType.UNSUPPORTED_MEDIA_TYPE,
@@ -166,6 +173,40 @@ public class HttpEdge {
             bytes += header.getKey().length() + header.getValue().length() + 4;
         }
         return bytes;
+    }
+
+    /**
+     * A body must arrive within its grace plus its length at the minimum rate (a body of unknown
+     * length is given the time of the largest one accepted), as Kestrel's minimum request body data
+     * rate bounds it: a client that claims a megabyte and sends ten bytes holds its connection for
+     * seconds, not until some read timeout, and gets a 408 problem. The connection is closed after
+     * the answer, since the rest of the body may still come. A request whose body has all arrived is
+     * not affected, however long its answer takes.
+     */
+    private void bodyDeadline(RoutingContext context, long bytes) {
+        Duration bodyGrace = config.http().bodyGrace();
+        MemorySize minBodyRate = config.http().minBodyRate();
+        long millis = bodyGrace.toMillis() + bytes * 1000 / Math.max(1, minBodyRate.asLongValue());
+        HttpServerRequest request = context.request();
+        long timer = context.vertx().setTimer(millis, fired -> {
+            if (request.isEnded() || context.response().ended() || context.response().headWritten()) {
+                return;
+            }
+            context.response().putHeader(HttpHeaders.CONNECTION, "close")
+                    .endHandler(sent -> request.connection().close());
+            problem(context, ProblemType.REQUEST_TIMEOUT, "The request body did not arrive within " + millis
+                    + " ms (" + bodyGrace.toSeconds() + " s, then at least " + minBodyRate.asLongValue()
+                    + " bytes a second). Send it again, faster or smaller.", Map.of());
+        });
+        context.addEndHandler(ended -> context.vertx().cancelTimer(timer));
+    }
+
+    private static long parse(String contentLength) {
+        try {
+            return Math.max(0, Long.parseLong(contentLength.strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static boolean isOver(String contentLength, long limit) {

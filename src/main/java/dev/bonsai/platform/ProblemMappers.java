@@ -123,10 +123,26 @@ public class ProblemMappers {
     }
 
     private Response internal(Throwable e) {
+        if (connectionClosed(e)) {
+            // The client went away, or HttpEdge closed a connection whose body was late: nobody reads this answer,
+            // and it is no fault of ours.
+            LOG.debugf("The connection closed before the request was read: %s", e.getMessage());
+            return respond(new ProblemException(ProblemType.INVALID_REQUEST,
+                    "The connection closed before the request body had arrived."));
+        }
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unhandled error, reference %s", reference);
         return respond(new ProblemException(ProblemType.INTERNAL,
                 "Something went wrong on our side. Quote reference " + reference + " when reporting it."));
+    }
+
+    private static boolean connectionClosed(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof io.vertx.core.http.HttpClosedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Response respond(ProblemException e) {

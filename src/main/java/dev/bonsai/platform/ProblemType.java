@@ -12,6 +12,7 @@ public enum ProblemType {
     NOT_FOUND(404, "not_found", "Not found"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
     NOT_ACCEPTABLE(406, "not_acceptable", "No acceptable representation"),
+    REQUEST_TIMEOUT(408, "request_timeout", "The request body did not arrive in time"),
     CONFLICT(409, "conflict", "The resource is in a state that does not allow this"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),

@@ -145,12 +145,26 @@ class HostileInputTest {
     @Test
     void whatTheHttpLayerRefusesIsAProblemToo() throws Exception {
         String key = Api.newTenant();
-        // A malformed percent-escape is refused by the HTTP codec itself, before any of Bonsai's code runs: 400,
-        // with an empty body that Quarkus gives no way to replace (quarkusio/quarkus#55082).
-        assertEquals(400, raw(get("/v1/datasets/%zz", key), new byte[0]).status());
+        // Quarkus would refuse these with an empty 400 before any route ran; Bonsai checks them itself.
+        assertProblem(raw(get("/v1/datasets/%zz", key), new byte[0]), 400, "invalid_request");
+        assertProblem(raw(get("/v1/datasets?after=100%", key), new byte[0]), 400, "invalid_request");
         assertProblem(raw(get("/v1/datasets?name=" + "x".repeat(9000), key), new byte[0]), 414, "uri_too_long");
         assertProblem(raw(get("/v1/datasets", key, "X-Padding: " + "y".repeat(17_000) + "\r\n"), new byte[0]), 431,
                 "headers_too_large");
+    }
+
+    @Test
+    void aBodyThatNeverArrivesIsAnsweredWith408AndItsConnectionClosed() throws Exception {
+        String key = Api.newTenant();
+        // 20,000 bytes claimed, 10 sent: the grace (2 s in tests) plus 20,000 bytes at 16 KiB/s.
+        long start = System.nanoTime();
+        RawAnswer answer = raw("POST /v1/datasets HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: text/csv\r\nContent-Length: 20000\r\n\r\n", "text,label\n".getBytes(
+                StandardCharsets.UTF_8));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertProblem(answer, 408, "request_timeout");
+        assertTrue(millis >= 2_000 && millis < 10_000, "answered after " + millis + " ms");
+        as(key).get("/v1/datasets").then().statusCode(200).body("data.size()", org.hamcrest.Matchers.equalTo(0));
     }
 
     @Test
