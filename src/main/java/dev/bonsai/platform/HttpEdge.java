@@ -71,9 +71,6 @@ public class HttpEdge {
                 send(context, ProblemType.PAYLOAD_TOO_LARGE, "The request body is over the limit of " + limit + " bytes.");
                 return;
             }
-            if (hasBody(request) && !request.isEnded()) {
-                bodyDeadline(context, length == null ? limit : Math.min(parse(length), limit));
-            }
             if (hasBody(request) && request.getHeader(HttpHeaders.CONTENT_TYPE) == null) {
                 send(context, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "The request has a body but no Content-Type: say what it is (application/json, text/csv, ...).");
@@ -103,6 +100,16 @@ public class HttpEdge {
             }
             if (holdsNul(request.query())) {
                 send(context, ProblemType.INVALID_REQUEST, "The query holds a NUL character (%00), which no parameter takes.");
+                return;
+            }
+            context.next();
+        });
+        // A request that was already answered here (a late body's 408) fails further in when its connection closes;
+        // there is nothing left to answer, and nothing went wrong on our side.
+        router.route().order(Integer.MIN_VALUE).failureHandler(context -> {
+            if (context.response().ended() || context.response().closed()) {
+                org.jboss.logging.Logger.getLogger(HttpEdge.class).debugf("%s %s failed after its answer: %s",
+                        context.request().method(), context.request().path(), context.failure());
                 return;
             }
             context.next();
@@ -179,33 +186,47 @@ public class HttpEdge {
      * A body must arrive within its grace plus its length at the minimum rate (a body of unknown
      * length is given the time of the largest one accepted), as Kestrel's minimum request body data
      * rate bounds it: a client that claims a megabyte and sends ten bytes holds its connection for
-     * seconds, not until some read timeout, and gets a 408 problem. The connection is closed after
-     * the answer, since the rest of the body may still come. A request whose body has all arrived is
-     * not affected, however long its answer takes.
+     * about a minute, not until some read timeout, and gets a 408 problem. The clock starts when a
+     * thread is ready to read the body ({@link BodyDeadlineFilter}), not when the request arrived:
+     * until then the request is paused, and time it waits for one of our threads is not the
+     * client's. The connection is closed after the answer, since the rest of the body may still
+     * come. A request whose body has all arrived is not affected, however long its answer takes.
      */
-    private void bodyDeadline(RoutingContext context, long bytes) {
-        Duration bodyGrace = config.http().bodyGrace();
-        MemorySize minBodyRate = config.http().minBodyRate();
-        long millis = bodyGrace.toMillis() + bytes * 1000 / Math.max(1, minBodyRate.asLongValue());
+    void bodyDeadline(RoutingContext context) {
         HttpServerRequest request = context.request();
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        long declared = length == null ? -1 : parse(length);
+        if (!hasBody(request) || arrived(request, declared)) {
+            return;
+        }
+        long limit = maxBodySize.asLongValue();
+        long bytes = declared < 0 ? limit : Math.min(declared, limit);
+        Duration grace = config.http().bodyGrace();
+        long rate = Math.max(1, config.http().minBodyRate().asLongValue());
+        long millis = grace.toMillis() + bytes * 1000 / rate;
         long timer = context.vertx().setTimer(millis, fired -> {
-            if (request.isEnded() || context.response().ended() || context.response().headWritten()) {
+            if (arrived(request, declared) || context.response().ended() || context.response().headWritten()) {
                 return;
             }
             context.response().putHeader(HttpHeaders.CONNECTION, "close")
                     .endHandler(sent -> request.connection().close());
-            problem(context, ProblemType.REQUEST_TIMEOUT, "The request body did not arrive within " + millis
-                    + " ms (" + bodyGrace.toSeconds() + " s, then at least " + minBodyRate.asLongValue()
-                    + " bytes a second). Send it again, faster or smaller.", Map.of());
+            problem(context, ProblemType.REQUEST_TIMEOUT, "The request body did not arrive within " + millis + " ms ("
+                    + grace.toSeconds() + " s, then at least " + rate + " bytes a second). Send it again, faster or"
+                    + " smaller.", Map.of());
         });
         context.addEndHandler(ended -> context.vertx().cancelTimer(timer));
+    }
+
+    /** Whether all of a body is here: its declared length has been read (its end may not be marked yet). */
+    private static boolean arrived(HttpServerRequest request, long declared) {
+        return request.isEnded() || declared >= 0 && request.bytesRead() >= declared;
     }
 
     private static long parse(String contentLength) {
         try {
             return Math.max(0, Long.parseLong(contentLength.strip()));
         } catch (NumberFormatException e) {
-            return 0;
+            return -1;
         }
     }
 

@@ -164,6 +164,15 @@ class HostileInputTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertProblem(answer, 408, "request_timeout");
         assertTrue(millis >= 2_000 && millis < 10_000, "answered after " + millis + " ms");
+        // The same for a multipart upload whose file part stops coming.
+        start = System.nanoTime();
+        answer = raw("POST /v1/datasets HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 20000\r\n\r\n",
+                "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ntext,label\n"
+                        .getBytes(StandardCharsets.UTF_8));
+        millis = (System.nanoTime() - start) / 1_000_000;
+        assertProblem(answer, 408, "request_timeout");
+        assertTrue(millis >= 2_000 && millis < 10_000, "answered after " + millis + " ms");
         as(key).get("/v1/datasets").then().statusCode(200).body("data.size()", org.hamcrest.Matchers.equalTo(0));
     }
 
