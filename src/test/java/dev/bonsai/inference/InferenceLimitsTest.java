@@ -109,4 +109,48 @@ class InferenceLimitsTest {
         assertTrue(metrics.contains("bonsai_predictions_rejected_total{reason=\"overloaded\"}"), "rejections are counted");
         assertTrue(metrics.contains("bonsai_inference_shared_queue_depth"));
     }
+
+    @Test
+    void aFloodOnAVariantWithItsOwnSessionIsRefusedWith503BeyondItsQueue() throws Exception {
+        // A partial model has weights of its own, so it runs in its own session, behind its own queue (4 in tests).
+        String key = Api.newTenant();
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(4));
+        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset",
+                dataset, "method", "partial", "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "unfreezeLayers", 1,
+                        "maxSequenceLength", 32))).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        JsonPath job = Api.awaitJob(key, "/v1/fine-tuning/jobs/" + jobId);
+        assertEquals("succeeded", job.getString("status"), job.prettify());
+        String modelId = job.getString("modelId");
+        List<String> inputs = Collections.nCopies(64, "The storm story number 12, about the weather and the long,"
+                + " windy, rainy night that followed it across the whole valley.");
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        try {
+            List<Callable<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
+                        .post("/v1/models/" + modelId + "/predictions"));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<Response> future : pool.invokeAll(calls)) {
+                Response response = future.get();
+                if (response.statusCode() == 503) {
+                    refused++;
+                    assertEquals("1", response.getHeader("Retry-After"));
+                    assertTrue(response.jsonPath().getString("detail").startsWith("This model has 4 requests"),
+                            response.asString());
+                } else {
+                    assertEquals(200, response.statusCode(), response.asString());
+                    ok++;
+                }
+            }
+            assertTrue(refused > 0, "some of 12 concurrent requests are refused beyond the variant's queue of 4");
+            assertTrue(ok >= 4, ok + " served");
+        } finally {
+            pool.shutdownNow();
+        }
+        // Once the flood has passed the variant serves again.
+        as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("A calm night."))).post("/v1/models/"
+                + modelId + "/predictions").then().statusCode(200);
+    }
 }
