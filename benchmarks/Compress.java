@@ -15,6 +15,7 @@ import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
+import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.engine.ClassifierGraph;
 import dev.bonsai.engine.Compression;
 import dev.bonsai.engine.VariantMeasurement;
@@ -31,8 +32,9 @@ import java.util.zip.ZipOutputStream;
 
 public class Compress {
 
+    /** {@code batchDifference}: the largest difference in a probability between a text sent alone and in batches of 32. */
     record Row(String recipe, String precision, VariantMeasurement.Measurement measurement, ClassificationMetrics metrics,
-            double validationAccuracy, long graphBytes, long zipped, long seconds) {
+            double validationAccuracy, long graphBytes, long zipped, long seconds, double batchDifference) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -96,20 +98,25 @@ public class Compress {
         Row base = rows.get("original");
         int[] basePredictions = base.measurement().predictions();
         System.out.println();
-        System.out.println("| recipe | graph bytes | of fp32 graph | bytes (graph + tokenizer) | of fp32 | zipped | p50 batch 1 | p50 batch 32 | speed-up (batch 32) | accuracy | delta | of teacher | same predictions | made in |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| recipe | graph bytes | of fp32 graph | bytes (graph + tokenizer) | zipped | peak memory | p50 batch 1 | batch 1 paired with the original | p50 batch 32 | speed-up (batch 32) | alone vs batch 32, max diff | accuracy | delta | same predictions | made in |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row row : rows.values()) {
             int same = 0;
             for (int i = 0; i < basePredictions.length; i++) {
                 same += row.measurement().predictions()[i] == basePredictions[i] ? 1 : 0;
             }
-            System.out.printf("| %s | %,d | %.1f%% | %,d | %.1f%% | %,d | %.2f ms | %.1f ms | %.2f× | %.4f | %+.4f | %.1f%% | %d / %d | %d s |%n",
+            VariantMeasurement.RelativeLatency relative = row.measurement().relativeLatency();
+            System.out.printf("| %s | %,d | %.1f%% | %,d | %,d | %s | %.2f ms | %s | %.1f ms | %.2f× | %s | %.4f | %+.4f | %d / %d | %d s |%n",
                     row.recipe(), row.graphBytes(), 100.0 * row.graphBytes() / base.graphBytes(),
-                    row.measurement().bytes(), 100.0 * row.measurement().bytes() / base.measurement().bytes(),
-                    row.zipped(), row.measurement().batch1().p50Millis(), row.measurement().batch32().p50Millis(),
+                    row.measurement().bytes(), row.zipped(), row.measurement().peakMemoryBytes() == null ? "unknown"
+                            : String.format("%.1f MB", row.measurement().peakMemoryBytes() / 1e6),
+                    row.measurement().batch1().p50Millis(), relative.pairs() == 0 ? "1"
+                            : String.format("%.3f ± %.3f", relative.ratio(), relative.standardError()),
+                    row.measurement().batch32().p50Millis(),
                     base.measurement().batch32().p50Millis() / row.measurement().batch32().p50Millis(),
+                    row.batchDifference() == 0 ? "0" : String.format("%.1e", row.batchDifference()),
                     row.metrics().accuracy(), row.metrics().accuracy() - base.metrics().accuracy(),
-                    100.0 * row.metrics().accuracy() / base.metrics().accuracy(), same, basePredictions.length, row.seconds());
+                    same, basePredictions.length, row.seconds());
         }
         for (String deviceId : List.of("raspberry-pi-4", "browser-wasm")) {
             Device device = catalog.byId(deviceId).orElseThrow();
@@ -145,6 +152,15 @@ public class Compress {
         ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
         double validationAccuracy = ClassificationMetrics.of(validationTruth, measurement.validationPredictions(), labels)
                 .accuracy();
+        double batchDifference = 0;
+        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, maxLength, 1)) {
+            for (int i = 0; i < texts.size(); i++) {
+                float[] alone = runner.run(List.of(texts.get(i))).probabilities()[0];
+                for (int c = 0; c < alone.length; c++) {
+                    batchDifference = Math.max(batchDifference, Math.abs(alone[c] - measurement.probabilities()[i][c]));
+                }
+            }
+        }
         String precision = recipe.contains("int8") ? "int8" : recipe.endsWith("fp16") ? "fp16" : "fp32";
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(zipped)) {
@@ -154,7 +170,8 @@ public class Compress {
             zip.write(tokenizer);
         }
         System.out.printf("  measured %s: %,d bytes, accuracy %.4f%n", recipe, measurement.bytes(), metrics.accuracy());
-        return new Row(recipe, precision, measurement, metrics, validationAccuracy, graph.length, zipped.size(), seconds);
+        return new Row(recipe, precision, measurement, metrics, validationAccuracy, graph.length, zipped.size(), seconds,
+                batchDifference);
     }
 
     static List<String> texts(List<LabelledTextFile.LabelledText> rows) {
