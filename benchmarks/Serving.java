@@ -1,16 +1,19 @@
 // Serving benchmark against a running Bonsai server (benchmarks/serving.sh starts one).
 //
-//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID MODELS TOKENIZER.json TARGETS
+//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID MODELS TRAIN.csv TARGETS
 //   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID --serve TARGETS
 //
-// (a) raw: the downloaded model graph run in this process with ONNX Runtime, one thread, batch 32
-//     (throughput) and batch 1 (latency): the limit of this host;
+// The served model is a head model trained on 100 rows of each label of TRAIN.csv.
+// (a) raw: the model's downloaded bundle (its graph, tokenizer and maximum length) run in this
+//     process with ONNX Runtime, one thread, batch 32 (throughput) and batch 1 (latency), on TEXTS;
 // (b) HTTP: one text per request at concurrency 1, 8 and 32, on the same texts, with this
 //     program's Java client and, when Debian's wrk is installed, with wrk (benchmarks/predict.lua);
-// (c) MODELS head-method models of as many tenants served together with mixed traffic: the
-//     server's resident memory and throughput, against one model. The tenants' keys and models are
-//     written to TARGETS; with --serve, a freshly started server on the same data is measured the
-//     same way (one model, then all of them), without the models being made in that process.
+//     throughput is given as a ratio of (a) at batch 32, p50 as an overhead on (a) at batch 1;
+// (c) MODELS head-method models of as many tenants, each trained on its own rows of TRAIN.csv
+//     (disjoint slices, 8 of each label), served together with mixed traffic: the server's
+//     resident memory and throughput, against its one model alone. The tenants' keys and models
+//     are written to TARGETS; with --serve, a freshly started server on the same data is measured
+//     the same way (one model, then all of them), without the models being made in that process.
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,25 +53,26 @@ public class Serving {
             return;
         }
         int models = Integer.parseInt(args[4]);
-        String csv = "text,label\n" + String.join("\n", List.of(
-                "\"the match ended with a late goal\",sports", "\"the team won the cup final\",sports",
-                "\"the striker scored twice\",sports", "\"heavy rain is expected tonight\",weather",
-                "\"a sunny and warm afternoon\",weather", "\"storm winds reach the coast\",weather",
-                "\"bake the bread for forty minutes\",cooking", "\"add salt and stir the soup\",cooking",
-                "\"the oven must be very hot\",cooking")) + "\n";
-        csv = csv + csv.substring("text,label\n".length()).replace("\",", " today\",");
+        // Every tenant trains on rows of its own: disjoint slices of the training file, 8 of each label.
+        Datasets datasets = new Datasets(LabelledTextFile.read(Path.of(args[5])));
 
-        String[] first = tenantWithModel(adminKey, csv, "serving-0");
+        String[] first = tenantWithModel(adminKey, datasets.next(100), "serving-0");
         String key = first[0];
         String model = first[1];
-        byte[] graph = get(key, "/v1/models/" + model + "/variants/" + first[2] + "/content").body();
-        byte[] tokenizer = Files.readAllBytes(Path.of(args.length > 5 ? args[5] : "target/benchmark-tokenizer.json"));
+        // The raw side runs what the server serves: the downloaded bundle's graph, its tokenizer and its
+        // maximum length, on the same texts, with one thread.
+        Map<String, byte[]> bundle = unzip(get(key, "/v1/models/" + model + "/variants/" + first[2]
+                + "/content?format=bundle").body());
+        int maxLength = JSON.readTree(bundle.get("bonsai.json")).path("maxSequenceLength").asInt();
+        System.out.printf("served model: head on all-MiniLM-L6-v2, maximum length %d tokens (from its bundle)%n",
+                maxLength);
 
         // (a) raw
         int batches = 40;
         double rawThroughput;
         double rawP50;
-        try (ClassifierRunner runner = ClassifierRunner.open(graph, tokenizer, 256, 1)) {
+        try (ClassifierRunner runner = ClassifierRunner.open(bundle.get("model.onnx"), bundle.get("tokenizer.json"),
+                maxLength, 1)) {
             for (int i = 0; i < 5; i++) {
                 runner.run(texts.subList(i * 32, i * 32 + 32));
             }
@@ -89,12 +93,12 @@ public class Serving {
         System.out.printf("(a) raw ONNX Runtime, one thread: %.1f texts/s at batch 32; batch 1 p50 %.2f ms%n",
                 rawThroughput, rawP50);
 
-        // (b) HTTP, one text per request
+        // (b) HTTP, one text per request: throughput against raw batch 32, p50 against raw batch 1
         for (int concurrency : new int[] {1, 8, 32}) {
             Result result = load(List.<String[]>of(new String[] {key, model}), texts, concurrency, concurrency == 1 ? 600 : 2400);
-            System.out.printf("(b) HTTP, concurrency %d: %.1f texts/s (%.2f of raw), p50 %.2f ms, p99 %.2f ms, %d errors%n",
-                    concurrency, result.throughput, result.throughput / rawThroughput, result.p50, result.p99,
-                    result.errors);
+            System.out.printf("(b) HTTP, concurrency %d: %.1f texts/s (%.2f of raw batch 32), p50 %.2f ms (%+.2f ms on raw"
+                    + " batch 1), p99 %.2f ms, %d errors%n", concurrency, result.throughput, result.throughput / rawThroughput,
+                    result.p50, result.p50 - rawP50, result.p99, result.errors);
         }
 
         // (b) again with wrk, a load generator in C whose own cost per request is far smaller
@@ -107,21 +111,21 @@ public class Serving {
             Files.write(bodies, lines);
             for (int concurrency : new int[] {1, 8, 32}) {
                 Result result = wrk(base + "/v1/models/" + model + "/predictions", bodies, key, concurrency);
-                System.out.printf("(b) HTTP with wrk, concurrency %d: %.1f texts/s (%.2f of raw), p50 %.2f ms, p99 %.2f ms,"
-                        + " %d errors%n", concurrency, result.throughput, result.throughput / rawThroughput, result.p50,
-                        result.p99, result.errors);
+                System.out.printf("(b) HTTP with wrk, concurrency %d: %.1f texts/s (%.2f of raw batch 32), p50 %.2f ms"
+                        + " (%+.2f ms on raw batch 1), p99 %.2f ms, %d errors%n", concurrency, result.throughput,
+                        result.throughput / rawThroughput, result.p50, result.p50 - rawP50, result.p99, result.errors);
             }
             Files.delete(bodies);
         } else {
             System.out.println("(b) with wrk: skipped, wrk is not installed (apt-get install wrk)");
         }
 
-        // (c) many tenants' head-method models
+        // (c) many tenants' head-method models, each trained on its own rows
         List<String[]> targets = new ArrayList<>();
         targets.add(new String[] {key, model});
         long setup = System.nanoTime();
         for (int m = 1; m < models; m++) {
-            String[] created = tenantWithModel(adminKey, csv, "serving-" + m);
+            String[] created = tenantWithModel(adminKey, datasets.next(8), "serving-" + m);
             targets.add(new String[] {created[0], created[1]});
             if (m % 100 == 0) {
                 System.out.printf("    %d models created (%.0f s)%n", m, (System.nanoTime() - setup) / 1e9);
@@ -129,6 +133,43 @@ public class Serving {
         }
         Files.write(Path.of(args[6]), targets.stream().map(target -> target[0] + " " + target[1]).toList());
         manyModels(serverPid, targets, texts, "server that made the models");
+    }
+
+    /** Disjoint CSV datasets from one labelled file: each takes the next rows of every label. */
+    static final class Datasets {
+        private final Map<String, java.util.Iterator<LabelledTextFile.LabelledText>> byLabel = new java.util.TreeMap<>();
+
+        Datasets(List<LabelledTextFile.LabelledText> rows) {
+            Map<String, List<LabelledTextFile.LabelledText>> grouped = new java.util.TreeMap<>();
+            for (LabelledTextFile.LabelledText row : rows) {
+                grouped.computeIfAbsent(row.label(), label -> new ArrayList<>()).add(row);
+            }
+            grouped.forEach((label, list) -> byLabel.put(label, list.iterator()));
+        }
+
+        String next(int perLabel) {
+            StringBuilder csv = new StringBuilder("text,label\n");
+            byLabel.forEach((label, rows) -> {
+                for (int i = 0; i < perLabel; i++) {
+                    if (!rows.hasNext()) {
+                        throw new IllegalStateException("the training file has too few rows labelled " + label);
+                    }
+                    csv.append('"').append(rows.next().text().replace("\"", "\"\"")).append("\",").append(label)
+                            .append('\n');
+                }
+            });
+            return csv.toString();
+        }
+    }
+
+    static Map<String, byte[]> unzip(byte[] zip) throws java.io.IOException {
+        Map<String, byte[]> files = new java.util.HashMap<>();
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+            for (java.util.zip.ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                files.put(entry.getName(), in.readAllBytes());
+            }
+        }
+        return files;
     }
 
     /** One model alone, then every model once, then mixed traffic over all of them. */

