@@ -44,7 +44,14 @@ class SessionCacheTest {
         String dataset = Api.uploadCsv(key, Api.sampleCsv(4));
         String[] a = partialModel(key, dataset);
         String[] b = partialModel(key, dataset);
+        // A new model is loaded in the background as soon as it is created; let that finish before emptying the
+        // cache, so that the loads below happen in the order of the requests.
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        while (!cache.contains(b[1]) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         cache.trim(0, null); // whatever other tests left loaded
+        // Loaded a, then b; then a is used again: a was loaded first but used last.
         predict(key, a[0]);
         predict(key, b[0]);
         predict(key, a[0]);
