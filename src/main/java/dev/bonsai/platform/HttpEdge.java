@@ -185,8 +185,8 @@ public class HttpEdge {
     /**
      * A body must arrive within its grace plus its length at the minimum rate (a body of unknown
      * length is given the time of the largest one accepted), as Kestrel's minimum request body data
-     * rate bounds it: a client that claims a megabyte and sends ten bytes holds its connection for
-     * about a minute, not until some read timeout, and gets a 408 problem. The clock starts when a
+     * rate bounds it: a client that claims a mebibyte and sends ten bytes holds its connection for
+     * 74 s by default, not until some read timeout, and gets a 408 problem. The clock starts when a
      * thread is ready to read the body ({@link BodyDeadlineFilter}), not when the request arrived:
      * until then the request is paused, and time it waits for one of our threads is not the
      * client's. The connection is closed after the answer, since the rest of the body may still
@@ -231,11 +231,7 @@ public class HttpEdge {
     }
 
     private static boolean isOver(String contentLength, long limit) {
-        try {
-            return Long.parseLong(contentLength.strip()) > limit;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return parse(contentLength) > limit;
     }
 
     private void send(RoutingContext context, ProblemType type, String detail) {

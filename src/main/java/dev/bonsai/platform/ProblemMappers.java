@@ -25,6 +25,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = BEFORE_BUILT_IN)
     public Response problem(ProblemException e) {
+        return response(e);
+    }
+
+    /** The answer for a problem: its status, problem+json body and headers. */
+    public static Response response(ProblemException e) {
         Response.ResponseBuilder builder = Response.status(e.type().status())
                 .type(Problem.MEDIA_TYPE)
                 .entity(e.toProblem());

@@ -1,9 +1,6 @@
 package dev.bonsai.tenant;
 
-import dev.bonsai.platform.Problem;
-import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemMappers;
-import dev.bonsai.platform.ProblemType;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
@@ -53,10 +50,6 @@ public class MatchingFailures {
     }
 
     private static Response unauthenticated() {
-        ProblemException problem = ApiKeyAuthFilter.unauthenticated("The API key is not valid or has been revoked.");
-        Response.ResponseBuilder builder = Response.status(ProblemType.UNAUTHENTICATED.status())
-                .type(Problem.MEDIA_TYPE).entity(problem.toProblem());
-        problem.headers().forEach(builder::header);
-        return builder.build();
+        return ProblemMappers.response(ApiKeyAuthFilter.unauthenticated("The API key is not valid or has been revoked."));
     }
 }

@@ -29,6 +29,27 @@ class InferenceLimitsTest {
         return Api.headModel(key, 8, Map.of());
     }
 
+    /** {@code count} requests of {@code texts} identical texts to {@code modelId} at once; their answers. */
+    private static List<Response> flood(String key, String modelId, int count, int texts) throws Exception {
+        List<String> inputs = Collections.nCopies(texts, "The storm story number 12, about the weather and the long,"
+                + " windy, rainy night that followed it across the whole valley.");
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        try {
+            List<Callable<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
+                        .post("/v1/models/" + modelId + "/predictions"));
+            }
+            List<Response> answers = new ArrayList<>();
+            for (Future<Response> future : pool.invokeAll(calls)) {
+                answers.add(future.get());
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
 
     @Test
     void aTenantOverItsRateLimitGets429WhileAnotherIsServed() throws Exception {
@@ -78,33 +99,20 @@ class InferenceLimitsTest {
     void aFloodOfRequestsIsRefusedWith503BeyondTheEncodersQueue() throws Exception {
         String key = Api.newTenant();
         String modelId = trainedModel(key);
-        List<String> inputs = Collections.nCopies(256, "The storm story number 12, about the weather and the long,"
-                + " windy, rainy night that followed it across the whole valley.");
-        ExecutorService pool = Executors.newFixedThreadPool(20);
-        try {
-            List<Callable<Response>> calls = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
-                        .post("/v1/models/" + modelId + "/predictions"));
+        int ok = 0;
+        int refused = 0;
+        for (Response response : flood(key, modelId, 20, 256)) {
+            if (response.statusCode() == 503) {
+                refused++;
+                assertEquals("1", response.getHeader("Retry-After"));
+                assertEquals("unavailable", response.jsonPath().getString("code"));
+            } else {
+                assertEquals(200, response.statusCode(), response.asString());
+                ok++;
             }
-            int ok = 0;
-            int refused = 0;
-            for (Future<Response> future : pool.invokeAll(calls)) {
-                Response response = future.get();
-                if (response.statusCode() == 503) {
-                    refused++;
-                    assertEquals("1", response.getHeader("Retry-After"));
-                    assertEquals("unavailable", response.jsonPath().getString("code"));
-                } else {
-                    assertEquals(200, response.statusCode(), response.asString());
-                    ok++;
-                }
-            }
-            assertTrue(refused > 0, "some of 20 concurrent requests are refused beyond the shared encoder's queue of 12");
-            assertTrue(ok >= 4, ok + " served");
-        } finally {
-            pool.shutdownNow();
         }
+        assertTrue(refused > 0, "some of 20 concurrent requests are refused beyond the shared encoder's queue of 12");
+        assertTrue(ok >= 4, ok + " served");
         String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("bonsai_predictions_rejected_total{reason=\"overloaded\"}"), "rejections are counted");
         assertTrue(metrics.contains("bonsai_inference_shared_queue_depth"));
@@ -114,41 +122,22 @@ class InferenceLimitsTest {
     void aFloodOnAVariantWithItsOwnSessionIsRefusedWith503BeyondItsQueue() throws Exception {
         // A partial model has weights of its own, so it runs in its own session, behind its own queue (4 in tests).
         String key = Api.newTenant();
-        String dataset = Api.uploadCsv(key, Api.sampleCsv(4));
-        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset",
-                dataset, "method", "partial", "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "unfreezeLayers", 1,
-                        "maxSequenceLength", 32))).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
-        JsonPath job = Api.awaitJob(key, "/v1/fine-tuning/jobs/" + jobId);
-        assertEquals("succeeded", job.getString("status"), job.prettify());
-        String modelId = job.getString("modelId");
-        List<String> inputs = Collections.nCopies(64, "The storm story number 12, about the weather and the long,"
-                + " windy, rainy night that followed it across the whole valley.");
-        ExecutorService pool = Executors.newFixedThreadPool(12);
-        try {
-            List<Callable<Response>> calls = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                calls.add(() -> as(key).contentType(ContentType.JSON).body(Map.of("inputs", inputs))
-                        .post("/v1/models/" + modelId + "/predictions"));
+        String modelId = Api.partialModel(key, Api.uploadCsv(key, Api.sampleCsv(4)));
+        int ok = 0;
+        int refused = 0;
+        for (Response response : flood(key, modelId, 12, 64)) {
+            if (response.statusCode() == 503) {
+                refused++;
+                assertEquals("1", response.getHeader("Retry-After"));
+                assertTrue(response.jsonPath().getString("detail").startsWith("This model has 4 requests"),
+                        response.asString());
+            } else {
+                assertEquals(200, response.statusCode(), response.asString());
+                ok++;
             }
-            int ok = 0;
-            int refused = 0;
-            for (Future<Response> future : pool.invokeAll(calls)) {
-                Response response = future.get();
-                if (response.statusCode() == 503) {
-                    refused++;
-                    assertEquals("1", response.getHeader("Retry-After"));
-                    assertTrue(response.jsonPath().getString("detail").startsWith("This model has 4 requests"),
-                            response.asString());
-                } else {
-                    assertEquals(200, response.statusCode(), response.asString());
-                    ok++;
-                }
-            }
-            assertTrue(refused > 0, "some of 12 concurrent requests are refused beyond the variant's queue of 4");
-            assertTrue(ok >= 4, ok + " served");
-        } finally {
-            pool.shutdownNow();
         }
+        assertTrue(refused > 0, "some of 12 concurrent requests are refused beyond the variant's queue of 4");
+        assertTrue(ok >= 4, ok + " served");
         // Once the flood has passed the variant serves again.
         as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("A calm night."))).post("/v1/models/"
                 + modelId + "/predictions").then().statusCode(200);

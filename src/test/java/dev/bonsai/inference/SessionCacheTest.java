@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bonsai.support.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,7 @@ class SessionCacheTest {
 
     /** A partial model (its own weights, so its own session): {model id, variant id}. */
     private static String[] partialModel(String key, String dataset) throws InterruptedException {
-        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset",
-                dataset, "method", "partial", "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "unfreezeLayers", 1,
-                        "maxSequenceLength", 32))).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
-        JsonPath job = Api.awaitJob(key, "/v1/fine-tuning/jobs/" + jobId);
-        assertEquals("succeeded", job.getString("status"), job.prettify());
-        String modelId = job.getString("modelId");
+        String modelId = Api.partialModel(key, dataset);
         String variantId = as(key).get("/v1/models/" + modelId).then().statusCode(200).extract().path("variants[0].id");
         return new String[] {modelId, variantId};
     }

@@ -86,6 +86,21 @@ public final class Api {
         throw new AssertionError("no model in time");
     }
 
+    /**
+     * Fine-tunes a small partial model (one layer unfrozen, one epoch) on {@code dataset}: weights of its
+     * own, so it is served from its own session. Returns the model id once the job has succeeded.
+     */
+    public static String partialModel(String apiKey, String dataset) throws InterruptedException {
+        String jobId = as(apiKey).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset",
+                dataset, "method", "partial", "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "unfreezeLayers", 1,
+                        "maxSequenceLength", 32))).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        io.restassured.path.json.JsonPath job = awaitJob(apiKey, "/v1/fine-tuning/jobs/" + jobId);
+        if (!"succeeded".equals(job.getString("status"))) {
+            throw new AssertionError("the fine-tuning job ended " + job.getString("status") + ": " + job.prettify());
+        }
+        return job.getString("modelId");
+    }
+
     /** The job at {@code path} once it has ended (succeeded, failed or cancelled), waiting up to five minutes. */
     public static io.restassured.path.json.JsonPath awaitJob(String apiKey, String path) throws InterruptedException {
         long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
