@@ -133,8 +133,9 @@ class OpenApiCorpusTest {
                             .contentType("text/plain").body("{}"), method, wellFormed), 0);
                     for (String whole : HOSTILE_BODIES) {
                         cases++;
-                        check(failures, method + " " + wellFormed + " " + abbreviate(whole), send(authorized(key)
-                                .contentType("application/json").body(whole), method, wellFormed), 0);
+                        // On a socket of its own: RestAssured would pretty-print a 20,000-deep body for its log.
+                        check(failures, method + " " + wellFormed + " " + abbreviate(whole),
+                                raw(method, wellFormed, key, "application/json", whole), 0);
                     }
                     JsonNode schema = resolve(spec, content.path("application/json").path("schema"));
                     for (Iterator<Map.Entry<String, JsonNode>> fields = schema.path("properties").fields(); fields.hasNext(); ) {
