@@ -1,11 +1,14 @@
 package dev.bonsai.compression;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import static dev.bonsai.platform.OpenApiFilter.NULLABLE;
+
+import dev.bonsai.job.JobStatus;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -13,12 +16,17 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * succeeded, {@code result} holds the variant matrix (every variant measured, with its verdict),
  * the Pareto frontier, the recommended variant (or why none, and what came closest).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompressionJob(String id, String model, String device,
         @Schema(description = "The recipes tried, in the canonical form (auto expanded)") List<String> techniques,
-        double maxAccuracyDrop, Double maxLatencyMillis, Long maxSizeBytes, String status, double progress,
-        Long queuePosition, Long etaSeconds, Map<String, Object> error, Map<String, Object> result,
-        OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+        double maxAccuracyDrop, @Schema(nullable = true) Double maxLatencyMillis, @Schema(nullable = true) Long maxSizeBytes,
+        @Schema(implementation = JobStatus.class) String status, double progress,
+        @Schema(nullable = true, description = "Jobs ahead of it while it is queued") Long queuePosition,
+        @Schema(nullable = true) Long etaSeconds,
+        @Schema(ref = "JobError", extensions = @Extension(name = NULLABLE, value = "true")) Map<String, Object> error,
+        @Schema(ref = "CompressionResult", extensions = @Extension(name = NULLABLE, value = "true"))
+        Map<String, Object> result,
+        OffsetDateTime createdAt, @Schema(nullable = true) OffsetDateTime startedAt,
+        @Schema(nullable = true) OffsetDateTime finishedAt) {
 
     @SuppressWarnings("unchecked")
     static CompressionJob of(CompressionJobEntity entity, Long queuePosition) {

@@ -17,6 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -88,13 +89,27 @@ public class CompressionJobResource {
     }
 
     @GET
+    @Path("/{id}/events/stream")
+    @Blocking
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "streamCompressionJobEvents", summary = "A job's events as they happen (SSE), until it ends",
+            description = EventStreams.DESCRIPTION)
+    @APIResponse(responseCode = "200", description = EventStreams.RESPONSE,
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    public Multi<JobEvent> stream(@RestPath String id) {
+        jobs.checkOwned(caller.tenantId(), id);
+        return streams.stream(last -> jobs.eventsAfter(id, last));
+    }
+
+    /** The same stream for clients that ask the events' own address for {@code text/event-stream}. */
+    @GET
     @Path("/{id}/events")
     @Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "streamCompressionJobEvents", summary = "A job's events as they happen (SSE), until it ends")
-    public Multi<JobEvent> stream(@RestPath String id) {
-        jobs.checkOwned(caller.tenantId(), id);
-        return streams.stream(last -> jobs.eventsAfter(id, last));
+    @Operation(hidden = true)
+    public Multi<JobEvent> streamByAccept(@RestPath String id) {
+        return stream(id);
     }
 }

@@ -45,13 +45,7 @@ public class CompressionJobService implements DatasetService.UsageCheck {
     public record CreateRequest(
             @Schema(description = "A model of the tenant", required = true) String model,
             @Schema(description = "A device id from GET /v1/devices", required = true) String device,
-            @Schema(description = "Recipes to try, each techniques joined by '+' in this order: layer-drop:K (keep K"
-                    + " layers and distil them) or structured-pruning:P (keep P% of each layer's attention heads and"
-                    + " feed-forward neurons, and distil),"
-                    + " vocabulary-pruning, then int8-dynamic, int8-static or fp16. Example: [\"int8-dynamic\","
-                    + " \"layer-drop:3+vocabulary-pruning+int8-dynamic\"]. Omitted, [\"auto\"] or the string \"auto\":"
-                    + " the candidate recipes for the device.", implementation = String[].class)
-            Object techniques,
+            @Schema(ref = "Techniques") Object techniques,
             @Schema(description = "Largest accepted absolute drop in validation accuracy; default 0.01") Double maxAccuracyDrop,
             @Schema(description = "Optional ceiling on the estimated single-text latency on the device, at most 3600000") Double maxLatencyMillis,
             @Schema(description = "Optional ceiling on the variant's size (model and tokenizer)") Long maxSizeBytes) {

@@ -205,7 +205,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         candidates.add(candidate(model.originalVariantId(), "original", "fp32", originalMeasurement, originalValidation,
                 originalOnDevice));
         Map<String, Object> originalReport = report(model.originalVariantId(), "original", "fp32", originalMeasurement,
-                originalMetrics, originalMetrics, Map.of());
+                originalMetrics, originalMetrics, evaluatedOn, Map.of());
         originalReport.put("validation", validationFigures(originalValidation, originalValidation, gatedOn));
         reports.put(model.originalVariantId(), originalReport);
 
@@ -292,7 +292,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                     measurement.peakMemoryProblem(), measurement.batch1(), measurement.batch32(),
                     measurement.relativeLatency(), measurement.probabilities(), measurement.predictions(),
                     measurement.validationPredictions());
-            Map<String, Object> report = report(null, recipe, precision, sized, metrics, originalMetrics, variant.details());
+            Map<String, Object> report = report(null, recipe, precision, sized, metrics, originalMetrics, evaluatedOn,
+                    variant.details());
             report.put("validation", validationFigures(validation, originalValidation, gatedOn));
             if (variant.tokenizerJson() != baseTokenizer) {
                 report.put("testTokenization", TokenizationChange.measure(baseTokenizer, variant.tokenizerJson(), maxLength,
@@ -409,7 +410,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
 
     private static Map<String, Object> report(String id, String recipe, String precision,
             VariantMeasurement.Measurement measurement, ClassificationMetrics metrics, ClassificationMetrics original,
-            Map<String, String> details) {
+            String evaluatedOn, Map<String, String> details) {
         Map<String, Object> report = new LinkedHashMap<>();
         if (id != null) {
             report.put("variantId", id);
@@ -429,6 +430,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         report.put("hostLatency", latency);
         report.put("accuracy", metrics.accuracy());
         report.put("macroF1", metrics.macroF1());
+        report.put("evaluatedOn", evaluatedOn);
         report.put("accuracyDelta", round(metrics.accuracy() - original.accuracy()));
         report.put("macroF1Delta", round(metrics.macroF1() - original.macroF1()));
         Map<String, Object> perClass = new LinkedHashMap<>();

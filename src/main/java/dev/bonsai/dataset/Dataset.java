@@ -1,17 +1,24 @@
 package dev.bonsai.dataset;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.OffsetDateTime;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A dataset as the API shows it. {@code report} is included in the upload's answer; elsewhere it is
  * at {@code /v1/datasets/{id}/report}.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public record Dataset(String id, String name, String status, String format, String textColumn, String labelColumn,
-        String splitColumn, String sha256, long bytes, long rows, List<DatasetReport.LabelCount> labels,
-        DatasetReport.Splits splits, int warnings, int errors, OffsetDateTime createdAt, DatasetReport report) {
+public record Dataset(String id, String name, @Schema(implementation = Status.class) String status, String format, @Schema(nullable = true) String textColumn,
+        @Schema(nullable = true) String labelColumn, @Schema(nullable = true) String splitColumn, String sha256, long bytes,
+        long rows, List<DatasetReport.LabelCount> labels, @Schema(nullable = true) DatasetReport.Splits splits, int warnings,
+        int errors, OffsetDateTime createdAt,
+        @Schema(nullable = true, description = "In the upload's answer; null elsewhere") DatasetReport report) {
+
+    /** {@code rejected}: validation found errors, and nothing can be trained on it. */
+    @Schema(name = "DatasetStatus")
+    public enum Status {
+        ready, rejected
+    }
 
     static Dataset of(DatasetEntity entity, boolean withReport) {
         DatasetReport report = entity.report;

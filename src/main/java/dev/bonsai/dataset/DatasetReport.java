@@ -1,32 +1,30 @@
 package dev.bonsai.dataset;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What validation found in an uploaded dataset. {@code errors} block the dataset (it is rejected);
  * {@code warnings} do not. Stats and splits describe the rows that were read.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public record DatasetReport(String status, List<Finding> errors, List<Finding> warnings, Stats stats, Splits splits) {
+public record DatasetReport(@Schema(implementation = Dataset.Status.class) String status, List<Finding> errors,
+        List<Finding> warnings, @Schema(nullable = true) Stats stats, @Schema(nullable = true) Splits splits) {
 
     /** Counts over the rows read. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Stats(long rows, int classes, List<LabelCount> labels, LengthStats characters, LengthStats tokens,
             List<Truncation> truncation, Duplicates duplicates) {
     }
 
     /** One label's rows, overall and per split (split counts are absent for a rejected dataset). */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LabelCount(String label, long count, Long train, Long validation, Long test) {
+    public record LabelCount(String label, long count, @Schema(nullable = true) Long train,
+            @Schema(nullable = true) Long validation, @Schema(nullable = true) Long test) {
     }
 
     /**
      * Text lengths: {@code histogram} buckets count texts with {@code from <= length < to}.
      * {@code tokenizer} names the base model whose tokenizer counted tokens (special tokens included).
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LengthStats(String unit, String tokenizer, long min, long max, double mean, List<Bucket> histogram) {
+    public record LengthStats(String unit, @Schema(nullable = true) String tokenizer, long min, long max, double mean, List<Bucket> histogram) {
     }
 
     public record Bucket(long from, long to, long count) {
@@ -41,8 +39,8 @@ public record DatasetReport(String status, List<Finding> errors, List<Finding> w
     }
 
     /** How rows were split: {@code stratified} (seeded, per class) or by the named {@code column}. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Splits(String method, Long seed, Double validationFraction, Double testFraction, long train,
+    public record Splits(String method, @Schema(nullable = true) Long seed, @Schema(nullable = true) Double validationFraction,
+            @Schema(nullable = true) Double testFraction, long train,
             long validation, long test) {
     }
 }

@@ -21,8 +21,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -54,16 +56,20 @@ public class DatasetResource {
             description = "A raw body's Content-Type names its format (text/csv, text/tab-separated-values,"
                     + " application/jsonl); a multipart file's format comes from 'format', else the file name, else the"
                     + " part's Content-Type. Answers 201 with the dataset and its validation report, or 422 (code"
-                    + " dataset_rejected) with the rejected dataset, whose report names the lines at fault.")
+                    + " dataset_rejected) with the rejected dataset, whose report names the lines at fault."
+                    + " A generated client that serializes every body as JSON must be told to send a raw body as it is:"
+                    + " with openapi-fetch, body: text, bodySerializer: (body) => body and the Content-Type header;"
+                    + " or send multipart/form-data.")
     @RequestBody(content = {
-        @Content(mediaType = "text/csv", schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
-        @Content(mediaType = TSV, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
-        @Content(mediaType = JSONL, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
-        @Content(mediaType = NDJSON, schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING))})
+        @Content(mediaType = "text/csv", schema = @Schema(type = SchemaType.STRING)),
+        @Content(mediaType = TSV, schema = @Schema(type = SchemaType.STRING)),
+        @Content(mediaType = JSONL, schema = @Schema(type = SchemaType.STRING)),
+        @Content(mediaType = NDJSON, schema = @Schema(type = SchemaType.STRING))})
     @APIResponse(responseCode = "201", description = "Accepted dataset with its report",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
     public Dataset upload(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-            @RestQuery String name, @RestQuery("format") String formatName, @RestQuery String textColumn,
+            @RestQuery String name,
+            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"})) @RestQuery("format") String formatName, @RestQuery String textColumn,
             @RestQuery String labelColumn, @RestQuery String splitColumn) {
         if (formatName != null && !formatName.isBlank() && DatasetFormat.fromName(formatName).isEmpty()) {
             throw ProblemException.invalidField("/format", "format must be csv, tsv or jsonl.");
@@ -80,9 +86,10 @@ public class DatasetResource {
     @ResponseStatus(201)
     @APIResponse(responseCode = "201", description = "Created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
     @Operation(operationId = "uploadDataset")
-    public Dataset uploadFile(@RestForm("file") @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary") FileUpload file,
+    public Dataset uploadFile(@RestForm("file") @Schema(type = SchemaType.STRING, format = "binary") FileUpload file,
             @RestForm(FileUpload.ALL) @Schema(hidden = true) List<FileUpload> allFiles,
-            @RestQuery String name, @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
+            @RestQuery String name,
+            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"})) @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
             @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
         // Form fields are accepted too (curl -F name=...), the query wins when both are given.
         name = first(name, fields.name);
@@ -165,7 +172,9 @@ public class DatasetResource {
     @GET
     @Path("/{id}/rows")
     @Operation(operationId = "listDatasetRows", summary = "Preview a dataset's rows in file order, optionally of one split")
-    public Page<DatasetRow> rows(@RestPath String id, @RestQuery String split, @RestQuery Integer limit,
+    public Page<DatasetRow> rows(@RestPath String id,
+            @Parameter(description = "Only the rows of this split", schema = @Schema(enumeration = {"train", "validation", "test"}))
+            @RestQuery String split, @RestQuery Integer limit,
             @RestQuery String after) {
         return datasets.rows(caller.tenantId(), id, split, limit, after);
     }

@@ -1,10 +1,14 @@
 package dev.bonsai.finetune;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import static dev.bonsai.platform.OpenApiFilter.NULLABLE;
+
+import dev.bonsai.job.JobStatus;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A fine-tuning job. {@code status}: queued → running → succeeded | failed | cancelled.
@@ -12,11 +16,17 @@ import java.util.Map;
  * succeeded. {@code etaSeconds} extrapolates the elapsed time by the progress. While it runs,
  * {@code checkpointEpoch} is the last epoch saved: a job interrupted by a crash resumes from there.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public record FineTuneJob(String id, String name, String baseModel, String dataset, String method,
-        Map<String, Object> hyperparameters, Map<String, String> metadata, String status, double progress,
-        Long queuePosition, Long etaSeconds, Integer checkpointEpoch, Map<String, Object> error, Map<String, Object> result,
-        String modelId, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+public record FineTuneJob(String id,
+        @Schema(nullable = true, description = "The model's name; null: named after the job") String name,
+        String baseModel, String dataset, String method, Map<String, Object> hyperparameters, Map<String, String> metadata,
+        @Schema(implementation = JobStatus.class) String status, double progress,
+        @Schema(nullable = true, description = "Jobs ahead of it while it is queued") Long queuePosition,
+        @Schema(nullable = true) Long etaSeconds, @Schema(nullable = true) Integer checkpointEpoch,
+        @Schema(ref = "JobError", extensions = @Extension(name = NULLABLE, value = "true")) Map<String, Object> error,
+        @Schema(ref = "TrainingMetrics", description = "The model's metrics, once it succeeded",
+                extensions = @Extension(name = NULLABLE, value = "true")) Map<String, Object> result,
+        @Schema(nullable = true) String modelId, OffsetDateTime createdAt,
+        @Schema(nullable = true) OffsetDateTime startedAt, @Schema(nullable = true) OffsetDateTime finishedAt) {
 
     static FineTuneJob of(FineTuneJobEntity entity, Long queuePosition) {
         Long eta = null;
@@ -25,7 +35,7 @@ public record FineTuneJob(String id, String name, String baseModel, String datas
             eta = Math.round(elapsed / entity.progress * (1 - entity.progress));
         }
         return new FineTuneJob(entity.id, entity.name, entity.baseModel, entity.datasetId, entity.method,
-                entity.hyperparameters, entity.metadata, entity.status, Math.round(entity.progress * 1000) / 1000.0,
+                entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status, Math.round(entity.progress * 1000) / 1000.0,
                 queuePosition, eta, entity.checkpointEpoch, entity.error, entity.result, entity.modelId, entity.createdAt,
                 entity.startedAt,
                 entity.finishedAt);

@@ -297,13 +297,9 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("bestEpoch", bestEpoch);
         metrics.put("epochsRun", epochsRun);
-        if (samplesPerSecond != null) {
-            metrics.put("trainingSamplesPerSecond", samplesPerSecond);
-        }
+        metrics.put("trainingSamplesPerSecond", samplesPerSecond);
         metrics.put("validation", validation);
-        if (test != null) {
-            metrics.put("test", test);
-        }
+        metrics.put("test", test);
         String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
                 model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
                 new LinkedHashMap<>(provenance), headSha256));

@@ -1,6 +1,5 @@
 package dev.bonsai.inference;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.model.ModelCreated;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Predictions with a model's variant: validation, the session cache, and the answer's shape. */
 @ApplicationScoped
@@ -37,8 +37,9 @@ public class PredictionService {
     }
 
     /** One input's answer: the top label, and the {@code topK} best labels with their probabilities. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Prediction(String label, double score, List<LabelScore> labels, float[] embedding) {
+    public record Prediction(String label, double score,
+            @Schema(nullable = true, description = "The topK best labels with their probabilities, best first; null without topK") List<LabelScore> labels,
+            @Schema(nullable = true, description = "The pooled text embedding; null unless returnEmbedding") float[] embedding) {
     }
 
     public record Usage(int inputs, int tokens) {

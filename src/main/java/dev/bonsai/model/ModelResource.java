@@ -12,8 +12,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
@@ -79,14 +82,18 @@ public class ModelResource {
                     + " MODEL_CARD.md and SHA256SUMS (built on the first request)."
                     + " ETag is the content's sha256. A single byte range (Range: bytes=a-b) is answered with 206.")
     @APIResponse(responseCode = "200", description = "The file; ETag is its sha256",
+            headers = @Header(name = "ETag", description = "The content's sha256, quoted", schema = @Schema(type = SchemaType.STRING)),
             content = {@Content(mediaType = "application/octet-stream",
-                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")),
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")),
                 @Content(mediaType = "application/zip",
-                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary"))})
+                    schema = @Schema(type = SchemaType.STRING, format = "binary"))})
     @APIResponse(responseCode = "206", description = "The requested byte range",
             content = @Content(mediaType = "application/octet-stream",
-                    schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary")))
-    public Response content(@RestPath String id, @RestPath String variantId, @RestQuery String format,
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "304", description = "Not modified: If-None-Match names the current ETag")
+    public Response content(@RestPath String id, @RestPath String variantId,
+            @Parameter(description = "onnx (the default) or bundle",
+                    schema = @Schema(enumeration = {"onnx", "bundle"}, defaultValue = "onnx")) @RestQuery String format,
             @HeaderParam("Range") String range, @HeaderParam("If-None-Match") String ifNoneMatch) throws IOException {
         return downloads.serve(caller.tenantId(), id, variantId, format, range, ifNoneMatch);
     }

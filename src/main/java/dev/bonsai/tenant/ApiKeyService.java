@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 @ApplicationScoped
 @Transactional
@@ -29,7 +30,7 @@ public class ApiKeyService {
 
     /** A key as listed; never carries the secret. */
     public record ApiKey(String id, String name, String prefix, OffsetDateTime createdAt,
-            OffsetDateTime lastUsedAt, OffsetDateTime revokedAt) {
+            @Schema(nullable = true) OffsetDateTime lastUsedAt, @Schema(nullable = true) OffsetDateTime revokedAt) {
 
         static ApiKey of(ApiKeyEntity entity) {
             return new ApiKey(entity.id, entity.name, entity.prefix, entity.createdAt, entity.lastUsedAt,

@@ -51,7 +51,8 @@ public class TenantResource {
 
     /** The body of {@code PATCH /v1/tenants/{id}}. */
     public record UpdateTenantRequest(
-            @Schema(description = "The tenant's own prediction rate limit; null returns it to the service default")
+            @Schema(description = "The tenant's own prediction rate limit; null returns it to the service default",
+                    nullable = true)
             @Valid TenantService.RateLimit predictionRateLimit) {
     }
 

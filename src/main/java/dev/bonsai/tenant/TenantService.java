@@ -9,13 +9,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 @ApplicationScoped
 @Transactional
 public class TenantService {
 
     /** {@code predictionRateLimit} is the tenant's own limit, null when it has the service default. */
-    public record Tenant(String id, String name, OffsetDateTime createdAt, RateLimit predictionRateLimit) {
+    public record Tenant(String id, String name, OffsetDateTime createdAt,
+            @Schema(nullable = true) RateLimit predictionRateLimit) {
 
         static Tenant of(TenantEntity entity) {
             return new Tenant(entity.id, entity.name, entity.createdAt, entity.predictionsPerSecond == null ? null

@@ -9,6 +9,7 @@ import dev.bonsai.sdk.model.CreateTenantRequest;
 import dev.bonsai.sdk.model.CreatedTenant;
 import dev.bonsai.sdk.model.Dataset;
 import dev.bonsai.sdk.model.DatasetReport;
+import dev.bonsai.sdk.model.DatasetStatus;
 import dev.bonsai.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,11 +46,11 @@ class GeneratedSdkTest {
         Files.writeString(file, Api.sampleCsv(10));
         DatasetsApi datasets = new DatasetsApi(client(key));
         Dataset dataset = datasets.uploadDataset(null, null, "sdk upload", null, null, file.toFile());
-        assertEquals("ready", dataset.getStatus());
+        assertEquals(DatasetStatus.READY, dataset.getStatus());
         assertEquals(30L, dataset.getRows());
 
         DatasetReport report = datasets.getDatasetReport(dataset.getId());
-        assertEquals("ready", report.getStatus());
+        assertEquals(DatasetStatus.READY, report.getStatus());
         assertEquals(3, report.getStats().getClasses());
         assertEquals(24L, report.getSplits().getTrain());
         Files.delete(file);
