@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Node.js with the npm packages of {@code src/test/node} (onnxruntime-node, onnxruntime-web,
- * transformers.js), installed once with {@code npm ci} into {@code target/node-checks}: runtimes
+ * transformers.js; openapi-typescript, openapi-fetch, TypeScript, Ajv), installed once with {@code npm ci} into {@code target/node-checks}: runtimes
  * nobody on the project wrote, for checking what Bonsai hands out. Tests using it are skipped with
  * a notice when {@code node} or {@code npm} is missing ({@code .ci/run} installs them). The folder
  * also serves as the test profile's web runtime ({@code bonsai.engine.web-runtime-dir}).
@@ -39,10 +39,10 @@ public final class NodeChecks {
             run(HOME, List.of("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"), 600);
             Files.write(installed, lock);
         }
-        // The checks' scripts, and the server's own web runtime script (the test profile's web runtime is this folder).
+        // The checks' sources, and the server's own web runtime script (the test profile's web runtime is this folder).
         for (Path folder : List.of(SOURCES, Path.of("src/main/web-runtime"))) {
             try (var scripts = Files.list(folder)) {
-                for (Path script : scripts.filter(path -> path.toString().endsWith(".mjs")).toList()) {
+                for (Path script : scripts.filter(NodeChecks::isSource).toList()) {
                     Files.copy(script, HOME.resolve(script.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
@@ -80,6 +80,11 @@ public final class NodeChecks {
             Files.deleteIfExists(output);
             Files.deleteIfExists(errors);
         }
+    }
+
+    private static boolean isSource(Path path) {
+        String name = path.getFileName().toString();
+        return name.endsWith(".mjs") || name.endsWith(".ts") || name.equals("tsconfig.json");
     }
 
     private static boolean onPath(String program) {

@@ -76,6 +76,11 @@ public final class PackagedServer {
         throw new IllegalStateException("the server did not become ready: " + Files.readString(log));
     }
 
+    /** Where it listens, for clients other than this class. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
     public Process process() {
         return process;
     }

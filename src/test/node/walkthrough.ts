@@ -1,0 +1,253 @@
+// The whole tenant walkthrough driven by a client generated from openapi.yaml (openapi-typescript
+// types, openapi-fetch), written to the types alone: it compiles with `tsc --strict` and has no
+// non-null assertion, so every field it reads is one the document promises. Each answer is also
+// checked against the document at run time (contract.ts).
+//
+//   node walkthrough.js <base URL> <admin key> <openapi.yaml> <dataset.csv>
+// Prints one JSON object: what was checked, and the contract failures (none when all is well).
+import fs from 'node:fs';
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './bonsai-api.js';
+import { contract } from './contract.js';
+
+type Schemas = components['schemas'];
+
+function argument(index: number, name: string): string {
+  const value = process.argv[2 + index];
+  if (value === undefined) {
+    throw new Error(`Usage: node walkthrough.js <base URL> <admin key> <openapi.yaml> <dataset.csv> (${name} is missing)`);
+  }
+  return value;
+}
+const baseUrl = argument(0, 'base URL');
+const adminKey = argument(1, 'admin key');
+const specPath = argument(2, 'openapi.yaml');
+const datasetPath = argument(3, 'dataset.csv');
+const spec = contract(specPath);
+const checked: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    await spec.check(request.method, schemaPath, response);
+    return response;
+  },
+};
+
+/** The answer's data, or an error naming the problem the server sent. */
+function ok<D>(result: { data?: D; error?: unknown; response: Response }): D {
+  if (result.error !== undefined || result.data === undefined) {
+    throw new Error(`${result.response.status}: ${JSON.stringify(result.error)}`);
+  }
+  return result.data;
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) {
+    throw new Error(`Failed: ${what}; contract failures so far: ${JSON.stringify(spec.failures, null, 1)}`);
+  }
+}
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+const ended = (status: Schemas['JobStatus']) => status === 'succeeded' || status === 'failed' || status === 'cancelled';
+
+const admin = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${adminKey}` } });
+admin.use(checked);
+
+// 1. A tenant; its first key's secret is there, as the types promise.
+const created = ok(await admin.POST('/v1/tenants', { body: { name: 'typescript walkthrough' } }));
+const secret: string = created.apiKey.secret;
+const tenantId: string = created.id;
+const api = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${secret}` } });
+api.use(checked);
+
+// The prediction rate limit: set, then back to the service default with null.
+const limited = ok(await admin.PATCH('/v1/tenants/{id}', {
+  params: { path: { id: tenantId } },
+  body: { predictionRateLimit: { requestsPerSecond: 50, burst: 100 } },
+}));
+check(limited.predictionRateLimit?.burst === 100, 'the rate limit was set');
+const unlimited = ok(await admin.PATCH('/v1/tenants/{id}', {
+  params: { path: { id: tenantId } },
+  body: { predictionRateLimit: null },
+}));
+check(unlimited.predictionRateLimit === null, 'null restores the service default');
+
+// 2. Catalogues.
+const baseModels = ok(await api.GET('/v1/base-models')).data;
+check(baseModels.some((model) => model.id === 'all-minilm-l6-v2'), 'all-MiniLM-L6-v2 is offered');
+const devices = ok(await api.GET('/v1/devices')).data;
+const accelerators: (string | null)[] = devices.map((device) => device.accelerator);
+check(accelerators.includes(null), 'some device has no accelerator');
+
+// 3. Uploads: the raw CSV body (a body serializer that sends the string as it is), and multipart.
+const csv = fs.readFileSync(datasetPath, 'utf8');
+const raw = ok(await api.POST('/v1/datasets', {
+  params: { query: { name: 'reviews (raw)' } },
+  body: csv,
+  bodySerializer: (body) => body,
+  headers: { 'Content-Type': 'text/csv' },
+}));
+const multipart = ok(await api.POST('/v1/datasets', {
+  params: { query: { name: 'reviews (multipart)', format: 'csv' } },
+  body: { file: new Blob([csv], { type: 'text/csv' }) },
+  bodySerializer: (body) => {
+    const form = new FormData();
+    if (typeof body !== 'string' && body.file !== undefined) {
+      form.append('file', body.file, 'reviews.csv');
+    }
+    return form;
+  },
+}));
+check(raw.status === 'ready' && multipart.status === 'ready', 'both uploads are ready');
+check(raw.sha256 === multipart.sha256 && raw.rows === multipart.rows, 'both uploads hold the same file');
+const report = ok(await api.GET('/v1/datasets/{id}/report', { params: { path: { id: raw.id } } }));
+check(report.stats?.rows === raw.rows && (report.splits?.train ?? 0) > 0, 'the report counts the rows and the splits');
+const trainRows = ok(await api.GET('/v1/datasets/{id}/rows', { params: { path: { id: raw.id }, query: { split: 'train' } } }));
+check(trainRows.data.every((row) => row.split === 'train'), 'the rows of one split');
+
+// Paging to the end with nextCursor, one item a page.
+const pagedIds: string[] = [];
+let after: string | null = null;
+do {
+  const query: { limit: number; after?: string } = after === null ? { limit: 1 } : { limit: 1, after };
+  const page: Schemas['PageDataset'] = ok(await api.GET('/v1/datasets', { params: { query } }));
+  pagedIds.push(...page.data.map((dataset) => dataset.id));
+  after = page.nextCursor;
+} while (after !== null && pagedIds.length < 10);
+check(pagedIds.length === 2 && pagedIds.includes(raw.id) && pagedIds.includes(multipart.id), 'paging ends');
+
+// A broken file is refused with a problem; the rejected dataset carries the report naming the line.
+const broken = await api.POST('/v1/datasets', {
+  body: 'text,label\n"never closed,positive\n', bodySerializer: (body) => body, headers: { 'Content-Type': 'text/csv' },
+});
+check(broken.error?.code === 'dataset_rejected' && broken.response.status === 422, 'a broken file is a 422 problem');
+
+// 4. API keys: a new key has never been used nor revoked; revoking sets the time.
+const key = ok(await api.POST('/v1/api-keys', { body: { name: 'ci' } }));
+const keys = ok(await api.GET('/v1/api-keys')).data;
+const listed = keys.find((item) => item.id === key.id);
+check(listed !== undefined && listed.lastUsedAt === null && listed.revokedAt === null, 'a fresh key');
+const revoked = ok(await api.DELETE('/v1/api-keys/{id}', { params: { path: { id: key.id } } }));
+check(revoked.revokedAt !== null, 'the revoked key says when');
+
+// 5. Fine-tuning, created once whatever the retries.
+const idempotencyKey = `walkthrough-${Date.now()}`;
+const jobRequest: Schemas['CreateFineTuningJobRequest'] = {
+  baseModel: 'all-minilm-l6-v2', dataset: raw.id, method: 'head', name: 'Reviews', hyperparameters: { seed: 7 },
+};
+const first = await api.POST('/v1/fine-tuning/jobs', { body: jobRequest, params: { header: { 'Idempotency-Key': idempotencyKey } } });
+const retry = await api.POST('/v1/fine-tuning/jobs', { body: jobRequest, params: { header: { 'Idempotency-Key': idempotencyKey } } });
+check(first.response.status === 201 && retry.response.status === 200, 'the retry answers 200');
+const queued = ok(first);
+check(ok(retry).id === queued.id, 'the retry answers the same job');
+let job = queued;
+while (!ended(job.status)) {
+  await sleep(500);
+  job = ok(await api.GET('/v1/fine-tuning/jobs/{id}', { params: { path: { id: job.id } } }));
+}
+check(job.status === 'succeeded', `the fine-tuning job succeeded: ${JSON.stringify(job.error)}`);
+const modelId = job.modelId;
+const result = job.result;
+if (modelId === null || result === null) {
+  throw new Error('A succeeded job names its model and result');
+}
+const bestEpoch: number = result.bestEpoch;
+const validationAccuracy: number = result.validation.accuracy;
+check(bestEpoch >= 1 && validationAccuracy >= 0, 'the result has the best epoch and validation metrics');
+const events = ok(await api.GET('/v1/fine-tuning/jobs/{id}/events', { params: { path: { id: job.id }, query: { limit: 100 } } }));
+check(events.data.some((event) => event.type === 'metrics' && event.data !== null), 'per-epoch metrics events');
+// The same events as a server-sent event stream, which ends with the job.
+const stream = await api.GET('/v1/fine-tuning/jobs/{id}/events/stream', {
+  params: { path: { id: job.id } }, parseAs: 'text',
+});
+const streamed = ok(stream).split('\n').filter((line) => line.startsWith('data:')).length;
+check(streamed === events.data.length, `the stream carries every event (${streamed} of ${events.data.length})`);
+
+// A job cancelled before it starts ends cancelled, with neither error nor result.
+const doomed = ok(await api.POST('/v1/fine-tuning/jobs', { body: { ...jobRequest, name: 'Cancelled' } }));
+let cancelled = ok(await api.POST('/v1/fine-tuning/jobs/{id}/cancel', { params: { path: { id: doomed.id } } }));
+while (!ended(cancelled.status)) {
+  await sleep(200);
+  cancelled = ok(await api.GET('/v1/fine-tuning/jobs/{id}', { params: { path: { id: doomed.id } } }));
+}
+check(cancelled.status === 'cancelled' && cancelled.result === null && cancelled.modelId === null, 'a cancelled job');
+const jobs = ok(await api.GET('/v1/fine-tuning/jobs')).data;
+check(jobs.length === 2 && jobs.every((item) => item.metadata !== null), 'both jobs are listed');
+
+// 6. The model and its original variant, with metrics in one shape.
+const model = ok(await api.GET('/v1/models/{id}', { params: { path: { id: modelId } } }));
+check(model.recommendedVariantId === null, 'nothing is recommended before compression');
+const original = model.variants.find((variant) => variant.kind === 'original');
+if (original === undefined) {
+  throw new Error('A model has its original variant');
+}
+const originalCompressionJob: string | null = original.compressionJobId;
+check(originalCompressionJob === null && original.metrics.evaluatedOn !== undefined, 'the original variant');
+const modelTest = model.metrics.test;
+check(modelTest === null || modelTest.accuracy === original.metrics.accuracy, "the original's accuracy is the model's");
+
+// 7. Predictions.
+const predictions = ok(await api.POST('/v1/models/{id}/predictions', {
+  params: { path: { id: modelId } },
+  body: { inputs: ['What a wonderful, moving film.', 'Dull and far too long.'], topK: 2 },
+}));
+const top = predictions.data.map((prediction) => prediction.labels?.[0]?.label ?? prediction.label);
+check(predictions.data.length === 2 && top.every((label) => model.labels.includes(label)), 'two predictions');
+
+// 8. Compression ("auto" is a string the types accept; one recipe is tried here).
+const auto: Schemas['CreateCompressionJobRequest']['techniques'] = 'auto';
+check(auto === 'auto', 'techniques may be "auto"');
+let compression = ok(await api.POST('/v1/compression/jobs', {
+  body: { model: modelId, device: 'raspberry-pi-4', techniques: ['int8-dynamic'], maxAccuracyDrop: 1 },
+}));
+while (!ended(compression.status)) {
+  await sleep(1000);
+  compression = ok(await api.GET('/v1/compression/jobs/{id}', { params: { path: { id: compression.id } } }));
+}
+check(compression.status === 'succeeded', `the compression job succeeded: ${JSON.stringify(compression.error)}`);
+const matrix = compression.result;
+if (matrix === null) {
+  throw new Error('A succeeded compression job has its result');
+}
+const compressed = matrix.variants.find((variant) => variant.recipe === 'int8-dynamic');
+check(compressed !== undefined && compressed.hostLatency.batch1.p50Millis > 0, 'the variant was measured');
+const compressionEvents = ok(await api.GET('/v1/compression/jobs/{id}/events', { params: { path: { id: compression.id } } }));
+check(compressionEvents.data.length > 0, 'compression events');
+const variants = ok(await api.GET('/v1/models/{id}/variants', { params: { path: { id: modelId } } })).data;
+const int8 = variants.find((variant) => variant.kind === 'compressed');
+if (int8 === undefined) {
+  throw new Error('The compressed variant is listed');
+}
+const int8Accuracy: number = int8.metrics.accuracy;
+check(int8.compressionJobId === compression.id && int8Accuracy >= 0, 'the compressed variant names its job');
+
+// 9. Downloads: the graph with its ETag, 304 when unchanged, a byte range, the bundle.
+const variantPath = { path: { id: modelId, variantId: int8.id } };
+const graph = await api.GET('/v1/models/{id}/variants/{variantId}/content', { params: variantPath, parseAs: 'arrayBuffer' });
+const bytes = ok(graph).byteLength;
+const etag = graph.response.headers.get('etag');
+check(bytes === int8.metrics.modelBytes, `the graph downloads (${bytes} bytes)`);
+if (etag === null) {
+  throw new Error('A download has an ETag');
+}
+const unchanged = await api.GET('/v1/models/{id}/variants/{variantId}/content', {
+  params: { ...variantPath, header: { 'If-None-Match': etag } }, parseAs: 'stream',
+});
+check(unchanged.response.status === 304, 'If-None-Match answers 304');
+const range = await api.GET('/v1/models/{id}/variants/{variantId}/content', {
+  params: { ...variantPath, header: { Range: 'bytes=0-15' } }, parseAs: 'arrayBuffer',
+});
+check(range.response.status === 206 && ok(range).byteLength === 16, 'a byte range');
+const bundle = await api.GET('/v1/models/{id}/variants/{variantId}/content', {
+  params: { ...variantPath, query: { format: 'bundle' } }, parseAs: 'blob',
+});
+const zip = new Uint8Array(await ok(bundle).arrayBuffer());
+const zipType = bundle.response.headers.get('content-type');
+check(zip[0] === 0x50 && zip[1] === 0x4b && zipType === 'application/zip', `the bundle is a zip (${zipType})`);
+
+// 10. Errors are problems, typed.
+const missing = await api.GET('/v1/models/{id}', { params: { path: { id: 'mdl_nothere' } } });
+check(missing.error?.code === 'not_found' && missing.error.status === 404, 'a missing model is a 404 problem');
+const foreign = await admin.GET('/v1/models/{id}', { params: { path: { id: modelId } } });
+check(foreign.error?.status === 403, 'the admin key cannot read tenant resources');
+
+console.log(JSON.stringify({ answersChecked: [...spec.seen].sort(), failures: spec.failures }, null, 1));
+process.exit(spec.failures.length === 0 ? 0 : 1);
