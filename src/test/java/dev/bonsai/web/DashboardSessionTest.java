@@ -67,6 +67,11 @@ class DashboardSessionTest {
     }
 
     @Test
+    void theServersOwnAddressSendsPeopleToTheDashboard() {
+        given().redirects().follow(false).get("/").then().statusCode(303).header("Location", endsWith("/dashboard"));
+    }
+
+    @Test
     void signingOutEndsTheSession() {
         String key = Api.newTenant();
         String token = given().redirects().follow(false).formParam("apiKey", key).post("/dashboard/sign-in")
