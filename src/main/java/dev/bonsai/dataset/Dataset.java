@@ -8,9 +8,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * A dataset as the API shows it. {@code report} is included in the upload's answer; elsewhere it is
  * at {@code /v1/datasets/{id}/report}.
  */
-public record Dataset(String id, String name, @Schema(implementation = Status.class) String status, String format, @Schema(nullable = true) String textColumn,
-        @Schema(nullable = true) String labelColumn, @Schema(nullable = true) String splitColumn, String sha256, long bytes,
-        long rows, List<DatasetReport.LabelCount> labels, @Schema(nullable = true) DatasetReport.Splits splits, int warnings,
+public record Dataset(String id, String name, @Schema(implementation = Status.class) String status, String format,
+        @Schema(nullable = true) String textColumn, @Schema(nullable = true) String labelColumn,
+        @Schema(nullable = true) String splitColumn, String sha256, long bytes, long rows,
+        List<DatasetReport.LabelCount> labels, @Schema(nullable = true) DatasetReport.Splits splits, int warnings,
         int errors, OffsetDateTime createdAt,
         @Schema(nullable = true, description = "In the upload's answer; null elsewhere") DatasetReport report) {
 

@@ -24,7 +24,8 @@ public record DatasetReport(@Schema(implementation = Dataset.Status.class) Strin
      * Text lengths: {@code histogram} buckets count texts with {@code from <= length < to}.
      * {@code tokenizer} names the base model whose tokenizer counted tokens (special tokens included).
      */
-    public record LengthStats(String unit, @Schema(nullable = true) String tokenizer, long min, long max, double mean, List<Bucket> histogram) {
+    public record LengthStats(String unit, @Schema(nullable = true) String tokenizer, long min, long max, double mean,
+            List<Bucket> histogram) {
     }
 
     public record Bucket(long from, long to, long count) {

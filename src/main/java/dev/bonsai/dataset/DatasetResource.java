@@ -69,7 +69,8 @@ public class DatasetResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Dataset.class)))
     public Dataset upload(InputStream body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @RestQuery String name,
-            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"})) @RestQuery("format") String formatName, @RestQuery String textColumn,
+            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"}))
+            @RestQuery("format") String formatName, @RestQuery String textColumn,
             @RestQuery String labelColumn, @RestQuery String splitColumn) {
         if (formatName != null && !formatName.isBlank() && DatasetFormat.fromName(formatName).isEmpty()) {
             throw ProblemException.invalidField("/format", "format must be csv, tsv or jsonl.");
@@ -89,7 +90,8 @@ public class DatasetResource {
     public Dataset uploadFile(@RestForm("file") @Schema(type = SchemaType.STRING, format = "binary") FileUpload file,
             @RestForm(FileUpload.ALL) @Schema(hidden = true) List<FileUpload> allFiles,
             @RestQuery String name,
-            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"})) @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
+            @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"}))
+            @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
             @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
         // Form fields are accepted too (curl -F name=...), the query wins when both are given.
         name = first(name, fields.name);
@@ -173,7 +175,8 @@ public class DatasetResource {
     @Path("/{id}/rows")
     @Operation(operationId = "listDatasetRows", summary = "Preview a dataset's rows in file order, optionally of one split")
     public Page<DatasetRow> rows(@RestPath String id,
-            @Parameter(description = "Only the rows of this split", schema = @Schema(enumeration = {"train", "validation", "test"}))
+            @Parameter(description = "Only the rows of this split",
+                    schema = @Schema(enumeration = {"train", "validation", "test"}))
             @RestQuery String split, @RestQuery Integer limit,
             @RestQuery String after) {
         return datasets.rows(caller.tenantId(), id, split, limit, after);

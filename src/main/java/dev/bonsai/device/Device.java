@@ -14,7 +14,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * own runtime} (the browser's onnxruntime-web) get measured latencies instead.
  */
 public record Device(String id, String name, String category, String cpu, int cores, long ramBytes, long storageBytes,
-        List<String> supportedPrecisions, String runtime, @Schema(nullable = true) String accelerator, double relativeSpeed,
+        List<String> supportedPrecisions, String runtime, @Schema(nullable = true) String accelerator,
+        double relativeSpeed,
         String relativeSpeedSource, long maxModelBytes, String notes) {
 
     /** Whether compression measures variants in this device's own runtime (onnxruntime-web) instead of estimating. */

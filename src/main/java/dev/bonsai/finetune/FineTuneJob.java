@@ -35,7 +35,8 @@ public record FineTuneJob(String id,
             eta = Math.round(elapsed / entity.progress * (1 - entity.progress));
         }
         return new FineTuneJob(entity.id, entity.name, entity.baseModel, entity.datasetId, entity.method,
-                entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status, Math.round(entity.progress * 1000) / 1000.0,
+                entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status,
+                Math.round(entity.progress * 1000) / 1000.0,
                 queuePosition, eta, entity.checkpointEpoch, entity.error, entity.result, entity.modelId, entity.createdAt,
                 entity.startedAt,
                 entity.finishedAt);

@@ -38,8 +38,10 @@ public class PredictionService {
 
     /** One input's answer: the top label, and the {@code topK} best labels with their probabilities. */
     public record Prediction(String label, double score,
-            @Schema(nullable = true, description = "The topK best labels with their probabilities, best first; null without topK") List<LabelScore> labels,
-            @Schema(nullable = true, description = "The pooled text embedding; null unless returnEmbedding") float[] embedding) {
+            @Schema(nullable = true, description = "The topK best labels with their probabilities, best first; null"
+                    + " without topK") List<LabelScore> labels,
+            @Schema(nullable = true, description = "The pooled text embedding; null unless returnEmbedding")
+            float[] embedding) {
     }
 
     public record Usage(int inputs, int tokens) {

@@ -31,7 +31,8 @@ public class EventStreams {
     public static final String DESCRIPTION = "Every event of the job from its first, each one server-sent event whose"
             + " data is the JobEvent as JSON (as in the events page); the stream ends once the job has ended and every"
             + " event was sent. The same stream answers a GET of the events page that accepts only text/event-stream."
-            + " A server keeps at most " + EventStreams.MAX_STREAMS + " streams open; beyond that it answers 503 with Retry-After.";
+            + " A server keeps at most " + EventStreams.MAX_STREAMS + " streams open; beyond that it answers 503"
+            + " with Retry-After.";
     public static final String RESPONSE = "One 'data: <JobEvent as JSON>' line and an empty line per event";
 
     /** How often a live event stream looks for new events. */

@@ -46,7 +46,8 @@ public class OpenApiFilter implements OASFilter {
                 operation.setSecurity(List.of(OASFactory.createSecurityRequirement().addScheme("apiKey")));
                 APIResponse ok = operation.getResponses().getAPIResponse("200");
                 boolean generated = ok != null && (ok.getDescription() == null || ok.getDescription().equals("OK"));
-                if (generated && (operation.getResponses().hasAPIResponse("201") || operation.getResponses().hasAPIResponse("204"))) {
+                boolean creates = operation.getResponses().hasAPIResponse("201") || operation.getResponses().hasAPIResponse("204");
+                if (generated && creates) {
                     operation.getResponses().removeAPIResponse("200");
                 }
                 // Errors are all described by the default problem+json answer.
@@ -71,7 +72,8 @@ public class OpenApiFilter implements OASFilter {
         for (String name : answered) {
             Schema schema = components.getSchemas().get(name);
             boolean open = Boolean.TRUE.equals(schema.getAdditionalPropertiesBoolean());
-            if (schema.getProperties() != null && !open && (schema.getRequired() == null || schema.getRequired().isEmpty())) {
+            boolean ownList = schema.getRequired() != null && !schema.getRequired().isEmpty();
+            if (schema.getProperties() != null && !open && !ownList) {
                 schema.setRequired(new ArrayList<>(schema.getProperties().keySet()));
             }
         }
@@ -86,8 +88,7 @@ public class OpenApiFilter implements OASFilter {
         if (schema.getProperties() == null) {
             return;
         }
-        for (Map.Entry<String, Schema> entry : schema.getProperties().entrySet()) {
-            Schema property = entry.getValue();
+        for (Schema property : schema.getProperties().values()) {
             if (property.getRef() == null) {
                 tidy(property);
                 continue;
