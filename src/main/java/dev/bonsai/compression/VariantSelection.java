@@ -124,10 +124,8 @@ public final class VariantSelection {
         String explanation;
         Verdict closest = null;
         if (recommended.isPresent()) {
-            Candidate chosen = recommended.get().candidate();
-            explanation = chosen.recipe() + " is the smallest of the fastest variants that fit " + device.name()
-                    + " within the accuracy gate (latency " + chosen.relativeLatency() + " of the original's, measured"
-                    + " in pairs with it; latencies within the noise of the fastest count as ties).";
+            explanation = explain(recommended.get().candidate(), fastest.get().candidate(), eligible.stream()
+                    .filter(verdict -> tied(verdict.candidate(), fastest.get().candidate())).count(), device);
         } else {
             // Closest: within the gate if any is, then the fewest problems, then the smallest.
             closest = marked.stream().min(Comparator.<Verdict>comparingInt(verdict -> verdict.passesGate() ? 0 : 1)
@@ -139,6 +137,23 @@ public final class VariantSelection {
                             : concat(closest.fitProblems(), closest.gateProblem())) + ").");
         }
         return new Outcome(marked, recommended, explanation, closest);
+    }
+
+    /**
+     * Why the chosen variant, in words that agree with the matrix beside them: when another variant
+     * measured faster, it is named with both latencies.
+     */
+    static String explain(Candidate chosen, Candidate fastest, long tiedWithFastest, Device device) {
+        String fits = " fits " + device.name() + " within the accuracy gate";
+        if (chosen == fastest) {
+            return chosen.recipe() + " is the fastest variant that" + fits + ": its latency is "
+                    + chosen.relativeLatency() + " of the original's, measured in pairs with it"
+                    + (tiedWithFastest > 1 ? ", and it is the smallest of the variants within the noise of that." : ".");
+        }
+        return chosen.recipe() + " is recommended: it" + fits + " and is the smallest of the variants whose latency is"
+                + " within the noise of the fastest, " + fastest.recipe() + " (latency " + chosen.relativeLatency()
+                + " against " + fastest.relativeLatency() + " of the original's, measured in pairs with it; "
+                + chosen.bytes() + " bytes against " + fastest.bytes() + ").";
     }
 
     /** Latencies within two standard errors of each other, or within {@link #LATENCY_TIE_FLOOR}. */

@@ -118,6 +118,7 @@ final class DatasetIngest {
         findDuplicatesAndConflicts();
         findLeakage();
         findImbalance();
+        findSmallValidation(splits, perSplit);
         DatasetReport.Stats stats = stats(perSplit);
         try (Statement statement = connection.createStatement()) {
             statement.executeUpdate("insert into dataset_rows select * from upload_rows");
@@ -416,6 +417,25 @@ final class DatasetIngest {
             }
         }
         return examples;
+    }
+
+    private void findSmallValidation(DatasetReport.Splits splits, Map<String, long[]> perSplit) {
+        int validation = Split.VALIDATION.code();
+        long fewest = labelCounts.keySet().stream()
+                .mapToLong(label -> perSplit.getOrDefault(label, new long[3])[validation]).min().orElse(0);
+        if (splits.validation() == 0) {
+            findings.warning("small_validation_split", "There are no validation rows: the best epoch and the compression"
+                    + " gate will be chosen on the training rows, which the model has seen.", null, List.of(), 0);
+        } else if (Split.tooFewToChooseOn(splits.validation(), fewest)) {
+            // The labels with the fewest validation rows first.
+            List<String> examples = labelCounts.keySet().stream()
+                    .sorted(java.util.Comparator.<String>comparingLong(label -> perSplit.getOrDefault(label, new long[3])[validation])
+                            .thenComparing(label -> label))
+                    .map(label -> "'" + label + "': " + perSplit.getOrDefault(label, new long[3])[validation] + " in validation")
+                    .toList();
+            findings.warning("small_validation_split", Split.tooFewMessage(splits.validation(), fewest), null, examples,
+                    splits.validation());
+        }
     }
 
     private void findImbalance() {

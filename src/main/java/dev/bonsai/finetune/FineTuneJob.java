@@ -17,7 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * {@code checkpointEpoch} is the last epoch saved: a job interrupted by a crash resumes from there.
  */
 public record FineTuneJob(String id,
-        @Schema(nullable = true, description = "The model's name; null: named after the job") String name,
+        @Schema(nullable = true, description = "The model's name; when none is given, the dataset's name, the method and the base model") String name,
         String baseModel, String dataset, String method, Map<String, Object> hyperparameters, Map<String, String> metadata,
         @Schema(implementation = JobStatus.class) String status, double progress,
         @Schema(nullable = true, description = "Jobs ahead of it while it is queued") Long queuePosition,

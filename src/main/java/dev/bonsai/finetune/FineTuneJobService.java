@@ -46,7 +46,7 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
                     + " unfreezeLayers (partial), seed, earlyStoppingPatience, classWeights (\"auto\", \"none\" or"
                     + " \"balanced\"). Auto values are described in the README.")
             Map<String, Object> hyperparameters,
-            @Schema(description = "Name of the resulting model, at most 200 characters") String name,
+            @Schema(description = "Name of the resulting model, at most 200 characters; by default the dataset's name, the method and the base model") String name,
             @Schema(description = "Up to 16 string pairs kept on the job (keys up to 64 characters, values up to 512)") Map<String, String> metadata) {
     }
 
@@ -76,7 +76,9 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         FineTuneJobEntity job = new FineTuneJobEntity();
         job.id = Ids.next("ftjob");
         job.tenantId = tenantId;
-        job.name = request.name();
+        // People read names: without one, the model is named after what it was made from.
+        job.name = request.name() != null ? request.name()
+                : defaultName(datasets.get(tenantId, request.dataset()).name(), request.method(), request.baseModel());
         job.baseModel = request.baseModel();
         job.datasetId = request.dataset();
         job.method = request.method();
@@ -94,10 +96,22 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
             job.persist();
             return view(job);
         }), queued -> {
-            events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId);
+            events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on "
+                    + job.datasetId + ".");
             scheduler.schedule(TASK, job.id);
             return new Created(queued, true);
         }, () -> replay(tenantId, idempotencyKey, fingerprint));
+    }
+
+    /** "reviews · head · all-minilm-l6-v2", the dataset's name shortened to keep within a name's 200 characters. */
+    static String defaultName(String dataset, String method, String baseModel) {
+        String suffix = " · " + method + " · " + baseModel;
+        int room = 200 - suffix.length();
+        if (dataset.length() <= room) {
+            return dataset + suffix;
+        }
+        int cut = Character.isHighSurrogate(dataset.charAt(room - 2)) ? room - 2 : room - 1;
+        return dataset.substring(0, cut) + "…" + suffix;
     }
 
     /** The job an earlier call with this key made, if any; refuses the key with another request. */

@@ -188,6 +188,14 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 validationTexts.add(validationRows.texts().get(i));
             }
         }
+        if (!validationY.isEmpty()) {
+            long[] perLabel = new long[labels.size()];
+            validationY.forEach(label -> perLabel[label]++);
+            long fewest = java.util.Arrays.stream(perLabel).min().orElse(0);
+            if (dev.bonsai.dataset.Split.tooFewToChooseOn(validationY.size(), fewest)) {
+                events.message(job.id, "warning", dev.bonsai.dataset.Split.tooFewMessage(validationY.size(), fewest));
+            }
+        }
         if (validationX.isEmpty()) {
             events.message(job.id, "warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
             validationX = trainX;
@@ -211,7 +219,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
                 hyperparameters, (epoch, total) -> {
                     if (headOnly) {
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
                         lastEpoch.set(epoch.epoch());
                     }
                     lifecycle.progress(FineTuneJobEntity.class, job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
@@ -240,7 +248,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
                     validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
                     encoderHyperparameters, (epoch, total) -> {
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + "/" + total, epochData(epoch));
+                        events.metrics(job.id, "Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
                         lastEpoch.set(epoch.epoch());
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {

@@ -102,4 +102,19 @@ class VariantSelectionTest {
         assertFalse(VariantSelection.tied(new VariantSelection.Candidate("x", "x", "int8", 1, 1L, 1, 0.40, 0.005, 0.9),
                 new VariantSelection.Candidate("y", "y", "int8", 1, 1L, 1, 0.45, 0.005, 0.9)));
     }
+
+    @Test
+    void theExplanationNamesAFasterVariantWhenTheTieWentToTheSmallerOne() {
+        VariantSelection.Candidate int8 = new VariantSelection.Candidate("b", "int8-dynamic", "int8", 21_000_000,
+                80_000_000L, 7.6, 0.38, 0.01, 0.895);
+        VariantSelection.Candidate pruned = new VariantSelection.Candidate("e", "vocabulary-pruning+int8-dynamic",
+                "int8", 20_000_000, 60_000_000L, 8.2, 0.41, 0.01, 0.895);
+        String tie = VariantSelection.select(List.of(ORIGINAL, int8, pruned), 0.90, PI, GATE).explanation();
+        assertTrue(tie.startsWith("vocabulary-pruning+int8-dynamic is recommended"), tie);
+        assertTrue(tie.contains("the fastest, int8-dynamic (latency 0.41 against 0.38"), tie);
+        assertFalse(tie.contains("is the fastest"), "the table shows another one faster: " + tie);
+
+        String alone = VariantSelection.select(List.of(ORIGINAL, INT8, TINY_BUT_WRONG), 0.90, PI, GATE).explanation();
+        assertTrue(alone.startsWith("int8-dynamic is the fastest variant that fits " + PI.name()), alone);
+    }
 }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
@@ -60,6 +61,12 @@ class DatasetApiTest {
             assertEquals(2, label.get("validation"));
             assertEquals(2, label.get("test"));
         }
+        // Six validation rows cannot choose an epoch; 33 (11 per label) can.
+        assertEquals(List.of("small_validation_split"), dataset.getList("report.warnings.code"));
+        assertTrue(dataset.getString("report.warnings[0].message").startsWith("The validation split has only 6 rows"
+                + " (the fewest for one label: 2)"), dataset.getString("report.warnings[0].message"));
+        as(key).contentType("text/csv").body(Api.sampleCsv(110)).post("/v1/datasets").then().statusCode(201)
+                .body("report.splits.validation", equalTo(33)).body("report.warnings.code", not(hasItem("small_validation_split")));
         String sha256 = dataset.getString("sha256");
         assertTrue(blobs.exists(sha256), "the original file is kept in blob storage");
         assertEquals(Api.sampleCsv(20).getBytes(StandardCharsets.UTF_8).length, dataset.getLong("bytes"));

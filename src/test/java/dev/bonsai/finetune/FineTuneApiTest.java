@@ -139,9 +139,14 @@ class FineTuneApiTest {
             List<String> messages = as(key).queryParam("limit", 100).get("/v1/fine-tuning/jobs/" + jobId + "/events")
                     .then().extract().path("data.message");
             assertTrue(messages.stream().anyMatch(m -> m.startsWith("Fine-tuning ")), messages.toString());
+            assertTrue(messages.stream().anyMatch(m -> m.startsWith("The validation split has only 3 rows")),
+                    "3 validation rows are too few to choose an epoch on, and the job says so: " + messages);
             String modelId = job.getString("modelId");
-            as(key).get("/v1/models/" + modelId).then().statusCode(200).body("method", equalTo(
-                    jobId.equals(full) ? "full" : "partial"));
+            String method = jobId.equals(full) ? "full" : "partial";
+            // Without a name, the model is named after what it was made from.
+            String datasetName = as(key).get("/v1/datasets/" + dataset).then().extract().path("name");
+            as(key).get("/v1/models/" + modelId).then().statusCode(200).body("method", equalTo(method))
+                    .body("name", equalTo(datasetName + " · " + method + " · all-minilm-l6-v2"));
         }
         as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
                 "method", "partial", "hyperparameters", Map.of("unfreezeLayers", 7))).post("/v1/fine-tuning/jobs").then()
