@@ -25,6 +25,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,9 @@ public class CompressionPages {
     DashboardSession session;
 
     @Inject
+    Names names;
+
+    @Inject
     DashboardErrors errors;
 
     @Inject
@@ -82,7 +86,12 @@ public class CompressionPages {
         String tenant = session.tenantId();
         Page<CompressionJob> page = jobs.list(tenant, PAGE_SIZE, after);
         List<Model> own = models.list(tenant, 100, null).data();
-        return list.data("nav", "compression").data("page", page).data("models", own)
+        Map<String, String> modelNames = new HashMap<>();
+        own.forEach(m -> modelNames.put(m.id(), m.name() == null ? m.id() : m.name()));
+        List<JobRow> rows = page.data().stream().map(job -> new JobRow(job,
+                modelNames.computeIfAbsent(job.model(), id -> names.model(tenant, id)), names.device(job.device()),
+                recommendedRecipe(job))).toList();
+        return list.data("nav", "compression").data("page", page).data("rows", rows).data("models", own)
                 .data("selectedModel", model == null ? "" : model).data("devices", devices.list())
                 .data("recipes", RECIPES).data("idempotencyKey", UUID.randomUUID().toString()).render();
     }
@@ -118,7 +127,8 @@ public class CompressionPages {
         // A running job's page is filled by its live stream, which starts from the first event.
         List<JobEvent> history = ended ? events.after(id, 0, JobViews.MAX_EVENTS) : List.of();
         return detail.data("nav", "compression").data("job", job).data("events", history)
-                .data("ended", ended)
+                .data("ended", ended).data("modelName", names.model(session.tenantId(), job.model()))
+                .data("deviceName", names.device(job.device()))
                 .data("variants", job.result() == null ? List.of() : job.result().get("variants"))
                 .data("plot", plot(job)).render();
     }
@@ -150,9 +160,30 @@ public class CompressionPages {
         return errors.render(e, headers);
     }
 
-    /** The scatter plot's points: accuracy against single-text latency, with each variant's verdict. */
+    /** A row of the jobs list, with the names people read. */
+    record JobRow(CompressionJob job, String modelName, String deviceName, String recommended) {
+    }
+
+    /** The recipe of the job's recommended variant, or null. */
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> plot(CompressionJob job) {
+    static String recommendedRecipe(CompressionJob job) {
+        if (job.result() == null || !(job.result().get("variants") instanceof List<?> variants)) {
+            return null;
+        }
+        Object recommended = job.result().get("recommendedVariantId");
+        return variants.stream().map(item -> (Map<String, Object>) item)
+                .filter(variant -> recommended != null && recommended.equals(variant.get("variantId")))
+                .map(variant -> (String) variant.get("recipe")).findFirst().orElse(null);
+    }
+
+    /**
+     * The scatter plot's points: accuracy against single-text latency, with each variant's verdict,
+     * and whether it is on the frontier of these two axes (the matrix's Pareto tag counts size too, so
+     * the plot draws its own frontier: a variant no other is both as fast and as accurate as). A
+     * variant without both figures is not plotted.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> plot(CompressionJob job) {
         if (job.result() == null || !(job.result().get("variants") instanceof List<?> variants)) {
             return List.of();
         }
@@ -167,8 +198,19 @@ public class CompressionPages {
             point.put("latencyMillis", batch1 == null ? null : batch1.get("p50Millis"));
             point.put("bytes", variant.get("bytes"));
             point.put("status", variant.get("status"));
-            point.put("pareto", variant.get("paretoOptimal"));
-            points.add(point);
+            if (point.get("accuracy") instanceof Number && point.get("latencyMillis") instanceof Number) {
+                points.add(point);
+            }
+        }
+        for (Map<String, Object> point : points) {
+            double accuracy = ((Number) point.get("accuracy")).doubleValue();
+            double latency = ((Number) point.get("latencyMillis")).doubleValue();
+            boolean dominated = points.stream().anyMatch(other -> {
+                double a = ((Number) other.get("accuracy")).doubleValue();
+                double l = ((Number) other.get("latencyMillis")).doubleValue();
+                return other != point && a >= accuracy && l <= latency && (a > accuracy || l < latency);
+            });
+            point.put("frontier", !dominated);
         }
         return points;
     }

@@ -2,6 +2,7 @@ package dev.bonsai.web;
 
 import dev.bonsai.dataset.Dataset;
 import dev.bonsai.dataset.DatasetFormat;
+import dev.bonsai.dataset.DatasetReport;
 import dev.bonsai.dataset.DatasetRow;
 import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.platform.Page;
@@ -109,10 +110,19 @@ public class DatasetPages {
         return errors.render(e, headers);
     }
 
-    private static Map<String, Object> labelChart(Dataset dataset) {
-        return Map.of("type", "bar", "title", "Rows per label",
-                "labels", dataset.labels().stream().map(l -> l.label()).toList(),
-                "series", List.of(Map.of("name", "rows", "values", dataset.labels().stream().map(l -> l.count()).toList())));
+    /** Rows per label, stacked by split. Only a ready dataset has splits; a rejected one has no chart. */
+    static Map<String, Object> labelChart(Dataset dataset) {
+        List<DatasetReport.LabelCount> labels = dataset.labels();
+        return Map.of("type", "bar", "title", "Rows per label and split", "stacked", true,
+                "labels", labels.stream().map(DatasetReport.LabelCount::label).toList(),
+                "series", List.of(
+                        Map.of("name", "train", "title", "rows", "values", labels.stream().map(l -> orZero(l.train())).toList()),
+                        Map.of("name", "validation", "values", labels.stream().map(l -> orZero(l.validation())).toList()),
+                        Map.of("name", "test", "values", labels.stream().map(l -> orZero(l.test())).toList())));
+    }
+
+    private static long orZero(Long count) {
+        return count == null ? 0 : count;
     }
 
     static String blankToNull(String value) {

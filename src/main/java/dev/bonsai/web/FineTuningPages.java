@@ -39,15 +39,20 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 @Produces(MediaType.TEXT_HTML)
 public class FineTuningPages {
 
-    /** The numeric hyperparameters, in the form's order, with what "auto" means for each. */
+    /**
+     * The numeric hyperparameters, in the form's order: the API's name (the field's name, shown in
+     * its hint for people who will call the API), the label, and what "auto" means.
+     */
     static final List<Map<String, String>> HYPERPARAMETERS = List.of(
-            Map.of("name", "epochs", "auto", "head: about 4,000 steps (10–200); partial and full: 3"),
-            Map.of("name", "batchSize", "auto", "head 32; partial and full 16"),
-            Map.of("name", "learningRate", "auto", "head 0.01; partial and full 5e-5"),
-            Map.of("name", "maxSequenceLength", "auto", "enough for 99% of the texts, at most the base model's"),
-            Map.of("name", "unfreezeLayers", "auto", "partial: a third of the layers"),
-            Map.of("name", "seed", "auto", "42"),
-            Map.of("name", "earlyStoppingPatience", "auto", "head 5; partial and full 2"));
+            Map.of("name", "epochs", "label", "Epochs, at most", "auto", "head: about 4,000 steps (10–200); partial and full: 3"),
+            Map.of("name", "batchSize", "label", "Batch size", "auto", "head 32; partial and full 16"),
+            Map.of("name", "learningRate", "label", "Learning rate", "auto", "head 0.01; partial and full 5e-5"),
+            Map.of("name", "maxSequenceLength", "label", "Longest text (tokens)", "auto",
+                    "enough for 99% of the texts, at most the base model's"),
+            Map.of("name", "unfreezeLayers", "label", "Layers to train", "auto", "partial: a third of the layers"),
+            Map.of("name", "seed", "label", "Random seed", "auto", "42"),
+            Map.of("name", "earlyStoppingPatience", "label", "Patience (epochs)", "auto",
+                    "head 5; partial and full 2"));
 
     private static final int PAGE_SIZE = 50;
 
@@ -70,6 +75,9 @@ public class FineTuningPages {
     DashboardSession session;
 
     @Inject
+    Names names;
+
+    @Inject
     DashboardErrors errors;
 
     @Inject
@@ -86,9 +94,15 @@ public class FineTuningPages {
         Page<FineTuneJob> page = jobs.list(tenant, PAGE_SIZE, after);
         List<Dataset> ready = datasets.list(tenant, 100, null).data().stream()
                 .filter(d -> "ready".equals(d.status())).toList();
-        return list.data("nav", "fine-tuning").data("page", page).data("datasets", ready)
+        List<JobRow> rows = page.data().stream().map(job -> new JobRow(job, names.dataset(tenant, job.dataset()),
+                names.baseModel(job.baseModel()))).toList();
+        return list.data("nav", "fine-tuning").data("page", page).data("rows", rows).data("datasets", ready)
                 .data("selectedDataset", dataset == null ? "" : dataset).data("baseModels", baseModels.list())
                 .data("hyperparameters", HYPERPARAMETERS).data("idempotencyKey", UUID.randomUUID().toString()).render();
+    }
+
+    /** A row of the jobs list, with the names people read. */
+    record JobRow(FineTuneJob job, String datasetName, String baseModelName) {
     }
 
     @POST
@@ -119,12 +133,21 @@ public class FineTuningPages {
     @GET
     @Path("/{id}")
     public String job(@RestPath String id) {
-        FineTuneJob job = jobs.get(session.tenantId(), id);
+        String tenant = session.tenantId();
+        FineTuneJob job = jobs.get(tenant, id);
         boolean ended = JobViews.ENDED.contains(job.status());
         // A running job's page is filled by its live stream, which starts from the first event.
         List<JobEvent> history = ended ? events.after(id, 0, JobViews.MAX_EVENTS) : List.of();
+        Long seconds = job.startedAt() == null || job.finishedAt() == null ? null
+                : java.time.Duration.between(job.startedAt(), job.finishedAt()).toSeconds();
         return detail.data("nav", "fine-tuning").data("job", job).data("events", history)
                 .data("ended", ended).data("chart", JobViews.epochChart(history))
+                .data("datasetName", names.dataset(tenant, job.dataset()))
+                .data("baseModelName", names.baseModel(job.baseModel()))
+                .data("modelName", job.modelId() == null ? null : names.model(tenant, job.modelId()))
+                .data("seconds", seconds)
+                .data("bestEpoch", job.result() == null ? null : job.result().get("bestEpoch"))
+                .data("warnings", history.stream().filter(e -> "warning".equals(e.level())).toList())
                 .render();
     }
 

@@ -61,7 +61,7 @@ final class JobViews {
 
     /**
      * The per-epoch figures of a job's metrics events, as the chart takes them: one point per epoch
-     * event, in order (a warm-up's epochs come before the encoder's).
+     * event, in order, labelled by the epoch's number.
      */
     static Map<String, Object> epochChart(List<JobEvent> events) {
         List<String> labels = new ArrayList<>();
@@ -71,12 +71,13 @@ final class JobViews {
             if (!"metrics".equals(event.type()) || event.data() == null || !event.data().containsKey("epoch")) {
                 continue;
             }
-            labels.add(event.message());
+            labels.add(String.valueOf(event.data().get("epoch")));
             loss.add(event.data().get("trainLoss"));
             validation.add(event.data().get("validationMacroF1"));
         }
-        return Map.of("type", "line", "title", "Training loss and validation macro-F1 per epoch", "labels", labels,
-                "series", List.of(Map.of("name", "training loss", "values", loss),
-                        Map.of("name", "validation macro-F1", "values", validation, "axis", "right")));
+        return Map.of("type", "line", "title", "Training loss and validation macro-F1 per epoch", "x", "epoch",
+                "labels", labels, "series", List.of(Map.of("name", "training loss", "title", "training loss", "values", loss),
+                        Map.of("name", "validation macro-F1", "title", "validation macro-F1", "values", validation,
+                                "axis", "right")));
     }
 }

@@ -19,7 +19,9 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -45,6 +47,9 @@ public class ModelPages {
     DashboardSession session;
 
     @Inject
+    Names names;
+
+    @Inject
     DashboardErrors errors;
 
     @Inject
@@ -68,9 +73,46 @@ public class ModelPages {
     @GET
     @Path("/{id}")
     public String model(@RestPath String id) {
-        Model model = models.get(session.tenantId(), id);
-        return detail.data("nav", "models").data("model", model).data("test", model.metrics().get("test"))
-                .data("validation", model.metrics().get("validation")).render();
+        String tenant = session.tenantId();
+        Model model = models.get(tenant, id);
+        Object test = model.metrics().get("test");
+        return detail.data("nav", "models").data("model", model).data("test", test)
+                .data("validation", model.metrics().get("validation"))
+                .data("confusion", test instanceof Map<?, ?> figures ? heatmap(model.labels(), figures.get("confusion")) : List.of())
+                .data("datasetName", names.dataset(tenant, model.datasetId()))
+                .data("baseModelName", names.baseModel(model.baseModel()))
+                .data("variantNames", names.variants(tenant, model)).render();
+    }
+
+    /** One cell of the confusion matrix: its count and how strongly to shade it. */
+    record Cell(long count, String shade) {
+    }
+
+    /** A confusion row: the true label and its cells. */
+    record ConfusionRow(String label, List<Cell> cells) {
+    }
+
+    /**
+     * The confusion matrix as a heatmap: each cell shaded by its share of the true label's rows,
+     * green on the diagonal and red off it, so that errors stand out as much as hits.
+     */
+    static List<ConfusionRow> heatmap(List<String> labels, Object confusion) {
+        if (!(confusion instanceof List<?> rows)) {
+            return List.of();
+        }
+        List<ConfusionRow> heat = new ArrayList<>();
+        for (int i = 0; i < rows.size() && i < labels.size(); i++) {
+            List<?> row = (List<?>) rows.get(i);
+            long total = row.stream().mapToLong(n -> ((Number) n).longValue()).sum();
+            List<Cell> cells = new ArrayList<>();
+            for (int j = 0; j < row.size(); j++) {
+                long n = ((Number) row.get(j)).longValue();
+                int level = n == 0 || total == 0 ? 0 : (int) Math.ceil(4.0 * n / total);
+                cells.add(new Cell(n, level == 0 ? "" : (i == j ? "hit-" : "miss-") + level));
+            }
+            heat.add(new ConfusionRow(labels.get(i), cells));
+        }
+        return heat;
     }
 
     /** The "try it" box: each non-empty line of the text is one input. */
@@ -85,7 +127,10 @@ public class ModelPages {
         }
         PredictionService.Predictions answer = predictions.predict(session.tenantId(), id,
                 new PredictionService.PredictRequest(inputs, DatasetPages.blankToNull(variant), null, false));
-        return prediction.data("inputs", inputs).data("answer", answer).render();
+        Model model = models.get(session.tenantId(), id);
+        return prediction.data("inputs", inputs).data("answer", answer)
+                .data("variantName", names.variants(session.tenantId(), model).getOrDefault(answer.variant(), answer.variant()))
+                .render();
     }
 
     @GET

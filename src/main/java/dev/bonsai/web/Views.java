@@ -2,6 +2,7 @@ package dev.bonsai.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.qute.RawString;
 import io.quarkus.qute.TemplateExtension;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -37,6 +38,11 @@ public final class Views {
         return value instanceof Number n ? String.format(Locale.ROOT, "%.3f", n.doubleValue()) : "–";
     }
 
+    /** A mean or other measure to one place: 11.9. */
+    static String asOneDecimal(Object value) {
+        return value instanceof Number n ? String.format(Locale.ROOT, "%,.1f", n.doubleValue()) : "–";
+    }
+
     static String asMillis(Object value) {
         return value instanceof Number n ? String.format(Locale.ROOT, n.doubleValue() < 10 ? "%.2f ms" : "%.1f ms",
                 n.doubleValue()) : "–";
@@ -67,6 +73,53 @@ public final class Views {
     /** Whole number with thousands separators. */
     static String asCount(Object value) {
         return value instanceof Number n ? String.format(Locale.ROOT, "%,d", n.longValue()) : "–";
+    }
+
+    /** A count with its noun: 1 → "1 row", 1250 → "1,250 rows". */
+    static String plural(Object value, String noun) {
+        if (!(value instanceof Number n)) {
+            return "– " + noun + "s";
+        }
+        return asCount(n) + " " + (n.longValue() == 1 ? noun : noun + "s");
+    }
+
+    /** 75 → "1 min 15 s", 4000 → "1 h 6 min"; for how long a job took. */
+    static String asDuration(Object seconds) {
+        if (!(seconds instanceof Number n)) {
+            return "–";
+        }
+        long s = Math.round(n.doubleValue());
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return s / 60 + " min" + (s % 60 == 0 ? "" : " " + s % 60 + " s");
+        }
+        return s / 3600 + " h" + (s % 3600 / 60 == 0 ? "" : " " + s % 3600 / 60 + " min");
+    }
+
+    /** A recipe that may break after each "+" when its cell is narrow: "layer-drop:3+int8-dynamic". */
+    static RawString asRecipe(Object recipe) {
+        if (recipe == null) {
+            return new RawString("–");
+        }
+        return new RawString(String.join("+<wbr>", java.util.Arrays.stream(recipe.toString().split("\\+", -1))
+                .map(Views::escape).toList()));
+    }
+
+    private static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /**

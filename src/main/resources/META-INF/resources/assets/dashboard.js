@@ -16,6 +16,15 @@
     }
   });
 
+  // A form that made something (a key) is emptied for the next one; a refused one keeps what was typed.
+  document.addEventListener('htmx:afterRequest', (event) => {
+    const form = event.target.closest && event.target.closest('form[data-reset-on-success]');
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (form && event.target === form && status >= 200 && status < 300) {
+      form.reset();
+    }
+  });
+
   // --- upload: drop a file on the box, see the upload's progress ---------------------------------
   function setUpDrop(zone) {
     const input = document.getElementById(zone.dataset.dropFor);
@@ -48,11 +57,38 @@
   }
 
   // --- charts ----------------------------------------------------------------------------------
+  // A round step for an axis that starts at 0 and shows `ticks` steps up to at least `max`.
+  function niceStep(max, ticks) {
+    const raw = max > 0 ? max / ticks : 1 / ticks;
+    const magnitude = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((m) => m >= raw);
+    return step;
+  }
+
+  // Lines or bars from {type, title, labels, series, x, stacked}; a series on the right axis shares
+  // the left axis's gridlines (both have the same number of steps).
   function seriesChart(canvas, data) {
+    const TICKS = 5;
     const rightAxis = data.series.some((s) => s.axis === 'right');
-    const scales = { y: { beginAtZero: true, position: 'left' } };
+    const left = data.series.filter((s) => s.axis !== 'right');
+    const leftMax = Math.max(0, ...left.flatMap((s) => (data.stacked
+      ? s.values.map((_, i) => left.reduce((sum, t) => sum + (t.values[i] || 0), 0)) : s.values))
+      .filter((v) => typeof v === 'number'));
+    const step = niceStep(leftMax, TICKS);
+    const scales = {
+      x: { stacked: Boolean(data.stacked), title: { display: Boolean(data.x), text: data.x } },
+      y: {
+        stacked: Boolean(data.stacked), min: 0, max: step * TICKS, position: 'left',
+        ticks: { stepSize: step, callback: (value) => String(Number(value.toFixed(2))) },
+        title: { display: Boolean(left[0] && left[0].title), text: left[0] && left[0].title },
+      },
+    };
     if (rightAxis) {
-      scales.y1 = { min: 0, max: 1, position: 'right', grid: { drawOnChartArea: false } };
+      const right = data.series.find((s) => s.axis === 'right');
+      scales.y1 = {
+        min: 0, max: 1, position: 'right', ticks: { stepSize: 1 / TICKS }, grid: { drawOnChartArea: false },
+        title: { display: Boolean(right.title), text: right.title },
+      };
     }
     return new Chart(canvas, {
       type: data.type,
@@ -77,31 +113,79 @@
     });
   }
 
-  // Accuracy against single-text latency: every variant, the Pareto frontier joined up, the
-  // recommended variant drawn larger.
+  // Names each point of a scatter plot beside it, so that no one has to hover to read it.
+  const pointNames = {
+    id: 'pointNames',
+    afterDatasetsDraw(chart) {
+      const { ctx } = chart;
+      ctx.save();
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.fillStyle = '#1b1f23';
+      chart.data.datasets.forEach((dataset, i) => {
+        if (!dataset.named) {
+          return;
+        }
+        chart.getDatasetMeta(i).data.forEach((element, j) => {
+          const name = dataset.data[j].recipe;
+          const width = ctx.measureText(name).width;
+          // Right of the point, or left of it near the right edge.
+          const x = element.x + 8 + width > chart.chartArea.right ? element.x - 8 - width : element.x + 8;
+          ctx.fillText(name, x, element.y - 8);
+        });
+      });
+      ctx.restore();
+    },
+  };
+
+  // Accuracy against single-text latency: every variant named, the frontier of these two axes as
+  // a step (a variant is on it when no other is both as fast and as accurate), the recommended
+  // variant drawn larger and rejected ones crossed out.
   function paretoChart(canvas, points) {
     const point = (p) => ({ x: p.latencyMillis, y: p.accuracy * 100, recipe: p.recipe, bytes: p.bytes });
-    const frontier = points.filter((p) => p.pareto).map(point).sort((a, b) => a.x - b.x);
+    const frontier = points.filter((p) => p.frontier).map(point).sort((a, b) => a.x - b.x);
     const recommended = points.filter((p) => p.status === 'recommended').map(point);
-    const others = points.filter((p) => !p.pareto && p.status !== 'recommended').map(point);
+    const rejected = points.filter((p) => p.status === 'rejected' || p.status === 'does-not-fit').map(point);
+    const others = points.filter((p) => !['recommended', 'rejected', 'does-not-fit'].includes(p.status)).map(point);
+    const xs = points.map((p) => p.latencyMillis);
+    const ys = points.map((p) => p.accuracy * 100);
+    const xPad = Math.max((Math.max(...xs) - Math.min(...xs)) * 0.15, Math.max(...xs) * 0.05, 0.1);
+    const yPad = Math.max((Math.max(...ys) - Math.min(...ys)) * 0.15, 1);
+    const xMax = Math.max(...xs) + xPad;
+    // The frontier runs on to the right edge: a slower budget buys no more than its last step.
+    if (frontier.length > 0) {
+      frontier.push({ ...frontier[frontier.length - 1], x: xMax });
+    }
     return new Chart(canvas, {
       type: 'scatter',
       data: {
         datasets: [
-          { label: 'Pareto frontier', data: frontier, showLine: true, borderColor: COLOURS[1], backgroundColor: COLOURS[1], pointRadius: 5 },
-          { label: 'Recommended', data: recommended, borderColor: COLOURS[0], backgroundColor: COLOURS[0], pointRadius: 10, pointStyle: 'rectRot' },
-          { label: 'Other variants', data: others, borderColor: '#6b7680', backgroundColor: '#6b7680', pointRadius: 5 },
-        ],
+          { label: 'Frontier (accuracy vs latency)', data: frontier, showLine: true, stepped: 'before', pointRadius: 0, pointHitRadius: 0,
+            borderColor: COLOURS[1], backgroundColor: COLOURS[1], borderWidth: 2 },
+          { label: 'Recommended', data: recommended, borderColor: COLOURS[0], backgroundColor: COLOURS[0], pointRadius: 9,
+            pointStyle: 'rectRot', named: true },
+          { label: 'Accepted', data: others, borderColor: '#4a5560', backgroundColor: '#4a5560', pointRadius: 5, named: true },
+          { label: 'Rejected or does not fit', data: rejected, borderColor: COLOURS[2], backgroundColor: COLOURS[2],
+            pointRadius: 7, pointStyle: 'crossRot', borderWidth: 2, named: true },
+        ].filter((dataset) => dataset.data.length > 0).map((dataset) => ({ ...dataset, clip: false })),
       },
+      plugins: [pointNames],
       options: {
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
+        layout: { padding: { top: 16, right: 8 } },
         scales: {
-          x: { title: { display: true, text: 'latency, batch 1, p50 (ms, this host)' }, beginAtZero: true },
-          y: { title: { display: true, text: 'test accuracy (%)' } },
+          x: {
+            title: { display: true, text: 'latency, 1 text, p50 (ms, this host)' },
+            min: Math.max(0, Math.min(...xs) - xPad), max: xMax,
+          },
+          y: {
+            title: { display: true, text: 'accuracy (%)' },
+            min: Math.max(0, Math.min(...ys) - yPad), max: Math.min(100, Math.max(...ys) + yPad),
+          },
         },
         plugins: {
+          legend: { position: 'bottom' },
           tooltip: {
             callbacks: {
               label: (ctx) => `${ctx.raw.recipe}: ${ctx.raw.y.toFixed(1)}%, ${ctx.raw.x.toFixed(2)} ms, ${(ctx.raw.bytes / 1e6).toFixed(1)} MB`,
@@ -118,6 +202,9 @@
     }
     const source = document.getElementById(canvas.dataset.chart);
     const data = JSON.parse(source.textContent);
+    if (canvas.dataset.kind === 'pareto' && data.length === 0) {
+      return;
+    }
     const chart = canvas.dataset.kind === 'pareto' ? paretoChart(canvas, data) : seriesChart(canvas, data);
     charts.set(canvas.dataset.chart, chart);
   }
@@ -164,7 +251,7 @@
     if (!chart || !event.data || event.data.epoch === undefined) {
       return;
     }
-    chart.data.labels.push(event.message);
+    chart.data.labels.push(String(event.data.epoch));
     chart.data.datasets[0].data.push(event.data.trainLoss);
     chart.data.datasets[1].data.push(event.data.validationMacroF1);
     chart.update();
@@ -249,6 +336,8 @@
     root.querySelectorAll('[data-drop-for]').forEach(setUpDrop);
     root.querySelectorAll('canvas[data-chart]').forEach(setUpChart);
     root.querySelectorAll('[data-live]').forEach(follow);
+    // An ended job's log opens at its last lines: the outcome, the best epoch.
+    root.querySelectorAll('.events').forEach((list) => { list.scrollTop = list.scrollHeight; });
   }
 
   document.addEventListener('DOMContentLoaded', () => init(document));

@@ -134,6 +134,10 @@ class DashboardBrowserTest {
         assertTrue(page.textContent("main").contains("Validation report"));
         assertEquals(3, page.locator("section[aria-labelledby=labels-heading] tbody tr").count(), "one row per label");
         assertTrue(page.locator("canvas[data-chart=label-chart]").boundingBox().height > 50, "the chart is drawn");
+        assertEquals(List.of("train", "validation", "test"), page.evaluate("() => Chart.getChart(document.querySelector("
+                + "'canvas[data-chart=label-chart]')).data.datasets.map(d => d.label)"), "rows per label, by split");
+        assertTrue(page.textContent("section[aria-labelledby=report-heading]").contains("small_validation_split"),
+                "12 validation rows are too few to choose an epoch on, and the report says so");
         assertEquals(20, page.locator("section[aria-labelledby=rows-heading] tbody tr").count(), "a preview of the rows");
         shot(page, "03-dataset-report");
 
@@ -146,6 +150,9 @@ class DashboardBrowserTest {
         page.waitForURL(Pattern.compile(".*/dashboard/datasets/ds_\\w+$"));
         assertTrue(page.textContent(".problem").contains("rejected"));
         assertTrue(page.locator(".finding-error").first().textContent().contains("line 3"), page.textContent("main"));
+        assertEquals(0, page.locator("canvas[data-chart=label-chart]").count(), "no empty chart for a rejected file");
+        assertTrue(page.textContent(".meta").contains("1 row ·"), page.textContent(".meta"));
+        String rejectedUrl = page.url();
         shot(page, "04-dataset-rejected");
 
         // A long job streams its events to its page (SSE), and the cancel button stops it.
@@ -180,16 +187,40 @@ class DashboardBrowserTest {
         page.fill("#model-name", "news classifier");
         page.click("#fine-tune-form button[type=submit]");
         page.waitForURL(Pattern.compile(".*/dashboard/fine-tuning/ftjob_\\w+$"));
-        page.waitForSelector("text=Model ready", new Page.WaitForSelectorOptions().setTimeout(JOB_TIMEOUT_MILLIS));
+        page.waitForSelector("#outcome-heading", new Page.WaitForSelectorOptions().setTimeout(JOB_TIMEOUT_MILLIS));
+        String jobUrl = page.url();
         assertTrue(page.locator("#events li").count() > 30, "every epoch is listed");
+        String outcome = page.textContent("section[aria-labelledby=outcome-heading]");
+        assertTrue(outcome.contains("Test accuracy") && outcome.contains("Best epoch") && outcome.contains("Time"), outcome);
+        assertTrue(outcome.contains("Open the model “news classifier”"), outcome);
+        assertTrue(outcome.contains("only 12 rows"), "the job warns that its epoch was chosen on 12 rows: " + outcome);
+        assertTrue(page.textContent(".meta").contains("on news.csv"), "the dataset by its name: " + page.textContent(".meta"));
+        // The log opens at its end, where the best epoch and the outcome are; the best epoch is marked.
+        assertEquals(Boolean.TRUE, page.evaluate("() => { const l = document.getElementById('events');"
+                + " return l.scrollHeight > l.clientHeight && l.scrollTop + l.clientHeight >= l.scrollHeight - 2; }"));
+        assertEquals(1, page.locator("#events li.best").count(), "the best epoch's line is marked");
+        // The chart's x axis counts the epochs that ran, and both axes are titled.
+        Object epochChart = page.evaluate("() => { const c = Chart.getChart(document.querySelector('canvas[data-chart=epoch-chart]'));"
+                + " return { first: c.data.labels[0], count: c.data.labels.length, x: c.options.scales.x.title.text,"
+                + " y: c.options.scales.y.title.text, y1: c.options.scales.y1.title.text,"
+                + " leftSteps: Math.round(c.scales.y.max / c.scales.y.options.ticks.stepSize),"
+                + " rightSteps: Math.round(c.scales.y1.max / c.scales.y1.options.ticks.stepSize) }; }");
+        Map<?, ?> epochs = (Map<?, ?>) epochChart;
+        assertEquals("1", epochs.get("first"));
+        assertEquals(List.of("epoch", "training loss", "validation macro-F1"),
+                List.of(epochs.get("x"), epochs.get("y"), epochs.get("y1")));
+        assertEquals(epochs.get("leftSteps"), epochs.get("rightSteps"), "both axes share the gridlines");
         shot(page, "07-fine-tuning-succeeded");
 
         // The model: metrics, per-class table, confusion matrix, and the "try it" box.
-        page.click("text=Model ready >> a");
+        page.click("text=Open the model");
         page.waitForURL(Pattern.compile(".*/dashboard/models/mdl_\\w+$"));
         String modelUrl = page.url();
         String modelId = modelUrl.substring(modelUrl.lastIndexOf('/') + 1);
         assertEquals(3, page.locator("table.confusion tbody tr").count());
+        assertEquals(3, page.locator("table.confusion td[class*=hit-]").count(), "the diagonal is shaded by its share");
+        assertTrue(page.textContent(".meta").contains("news.csv") && !page.textContent(".meta").contains("ds_"),
+                "names, not ids: " + page.textContent(".meta"));
         assertEquals(3, page.locator("section[aria-labelledby=metrics-heading] table:not(.confusion) tbody tr").count());
         page.fill("#try-text", "The storm and rain story\nThe oven recipe story");
         page.click("#try-form button[type=submit]");
@@ -205,6 +236,8 @@ class DashboardBrowserTest {
         assertEquals(modelId, page.inputValue("#model"));
         page.uncheck("input[name=recipe][value=auto]");
         page.check("input[name=recipe][value=int8-dynamic]");
+        // A size ceiling the original does not fit: its row says why, at length, and the plot crosses it out.
+        page.fill("#maxSizeMegabytes", "50");
         shot(page, "09-compression-form");
         page.click("#compress-form button[type=submit]");
         page.waitForURL(Pattern.compile(".*/dashboard/compression/cjob_\\w+$|.*/dashboard/compression/\\w+$"));
@@ -214,6 +247,18 @@ class DashboardBrowserTest {
         page.click("th button:has-text('Size')");
         assertEquals("ascending", page.getAttribute("th:has(button:has-text('Size'))", "aria-sort"));
         assertTrue(rows.nth(0).textContent().contains("int8-dynamic"), "the smaller variant comes first");
+        Map<?, ?> plot = (Map<?, ?>) page.evaluate("() => { const c = Chart.getChart(document.querySelector("
+                + "'canvas[data-chart=variant-plot]')); const frontier = c.data.datasets.find(d => d.label.startsWith('Frontier'));"
+                + " return { xMin: c.options.scales.x.min, yMax: c.options.scales.y.max, stepped: frontier.stepped,"
+                + " named: c.data.datasets.filter(d => d.named).reduce((n, d) => n + d.data.length, 0) }; }");
+        assertTrue(((Number) plot.get("xMin")).doubleValue() > 0, "the latency axis starts near the fastest: " + plot);
+        assertTrue(((Number) plot.get("yMax")).doubleValue() <= 100, "no accuracy above 100%: " + plot);
+        assertEquals("before", plot.get("stepped"), "the frontier is drawn as a step");
+        assertEquals(2, ((Number) plot.get("named")).intValue(), "every variant is named on the plot");
+        assertTrue(page.textContent("tr:has-text('original') .why").contains("exceed maxSizeBytes"),
+                page.textContent("tr:has-text('original')"));
+        assertEquals(1L, ((Number) page.evaluate("() => Chart.getChart(document.querySelector('canvas[data-chart=variant-plot]'))"
+                + ".data.datasets.find(d => d.label.startsWith('Rejected')).data.length")).longValue(), "the original is crossed out");
         page.click("th button:has-text('Size')");
         assertTrue(rows.nth(0).textContent().contains("original"), "then the larger");
         assertTrue(page.locator("canvas[data-chart=variant-plot]").boundingBox().height > 50);
@@ -221,6 +266,21 @@ class DashboardBrowserTest {
         Download download = page.waitForDownload(() -> rows.nth(1).locator("a:has-text('Bundle')").click());
         byte[] zip = Files.readAllBytes(download.path());
         assertTrue(zip.length > 1000 && zip[0] == 'P' && zip[1] == 'K', "a zip bundle");
+        String compressionUrl = page.url();
+
+        // The same recipe again, for the same device: the two variants are told apart wherever they are listed.
+        String again = as(key).contentType("application/json").body(Map.of("model", modelId, "device", "raspberry-pi-4",
+                "techniques", List.of("int8-dynamic"))).post("/v1/compression/jobs").then().statusCode(201).extract().path("id");
+        long deadline = System.nanoTime() + (long) JOB_TIMEOUT_MILLIS * 1_000_000;
+        while (!JobViews.ENDED.contains(as(key).get("/v1/compression/jobs/" + again).then().extract().<String>path("status"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        page.navigate(modelUrl);
+        List<String> choices = page.locator("#try-variant option").allTextContents();
+        assertTrue(choices.stream().anyMatch(c -> c.startsWith("int8-dynamic for Raspberry Pi 4") && c.contains("#1"))
+                && choices.stream().anyMatch(c -> c.contains("#2")), "two int8-dynamic variants, told apart: " + choices);
+        assertFalse(choices.stream().anyMatch(c -> c.contains("var_")), "names, not ids: " + choices);
 
         // API keys: a new key's secret is shown once and copied; revoking it makes it useless.
         page.navigate("dashboard/api-keys");
@@ -228,6 +288,7 @@ class DashboardBrowserTest {
         page.click("#create-key-form button[type=submit]");
         page.waitForSelector("#new-secret");
         String secret = page.inputValue("#new-secret");
+        assertEquals("", page.inputValue("#key-name"), "the form is ready for the next key");
         assertTrue(secret.startsWith("bns_"));
         as(secret).get("/v1/models").then().statusCode(200);
         page.click("button[data-copy]");
@@ -240,21 +301,29 @@ class DashboardBrowserTest {
         as(secret).get("/v1/models").then().statusCode(401);
         shot(page, "12-api-key-revoked");
 
-        // A phone-width screen: nothing overflows sideways.
-        Page phone = context.newPage();
-        phone.setViewportSize(390, 844);
-        for (String path : List.of(modelUrl, datasetUrl, base + "dashboard/compression", base + "dashboard/api-keys")) {
-            phone.navigate(path);
-            Object overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth");
-            Object culprits = phone.evaluate("() => Array.from(document.querySelectorAll('body *'))"
-                    + ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1"
-                    + " && !e.closest('.table-wrap, .visually-hidden, .skip'))"
-                    + ".slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)");
-            assertTrue(((Number) overflow).intValue() <= 0, path + " overflows a phone screen by " + overflow + " px: "
-                    + culprits);
+        // Every page on a laptop and on a phone: each is captured, and no card's content leaves its box.
+        Map<String, String> pages = new java.util.LinkedHashMap<>();
+        pages.put("datasets", base + "dashboard/datasets");
+        pages.put("dataset", datasetUrl);
+        pages.put("dataset-rejected", rejectedUrl);
+        pages.put("fine-tuning", base + "dashboard/fine-tuning");
+        pages.put("fine-tuning-job", jobUrl);
+        pages.put("models", base + "dashboard/models");
+        pages.put("model", modelUrl);
+        pages.put("compression", base + "dashboard/compression");
+        pages.put("compression-job", compressionUrl);
+        pages.put("api-keys", base + "dashboard/api-keys");
+        for (int width : new int[] {1280, 390}) {
+            Page sized = context.newPage();
+            sized.setViewportSize(width, width > 800 ? 900 : 844);
+            for (Map.Entry<String, String> entry : pages.entrySet()) {
+                sized.navigate(entry.getValue());
+                sized.waitForLoadState(com.microsoft.playwright.options.LoadState.NETWORKIDLE);
+                shot(sized, "layout-" + width + "-" + entry.getKey());
+                assertEquals(List.of(), sized.evaluate(FITS, width > 800), entry.getKey() + " at " + width + " px");
+            }
+            sized.close();
         }
-        phone.navigate(modelUrl);
-        shot(phone, "13-model-phone");
 
         // Another tenant sees none of this tenant's data.
         BrowserContext other = browser.newContext(new Browser.NewContextOptions().setBaseURL(base.toString()));
@@ -282,6 +351,53 @@ class DashboardBrowserTest {
         assertTrue(consoleErrors.isEmpty(), "no script errors: " + consoleErrors);
         context.close();
     }
+
+    /**
+     * What does not fit, on the page as shown: the page scrolling sideways, an element of a card
+     * reaching outside the card, a table that scrolls sideways (on a laptop any, on a phone one
+     * meant to stack), a select whose chosen text is cut. On a phone a wide table may scroll
+     * inside its own box.
+     */
+    private static final String FITS = """
+            wide => {
+              const problems = [];
+              const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string'
+                  ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+              if (document.documentElement.scrollWidth > window.innerWidth) {
+                problems.push('the page scrolls sideways by ' + (document.documentElement.scrollWidth - window.innerWidth) + ' px');
+              }
+              for (const card of document.querySelectorAll('.card, main > section')) {
+                const box = card.getBoundingClientRect();
+                for (const e of card.querySelectorAll('*')) {
+                  const wrap = e.closest('.table-wrap');
+                  if (e.closest('.visually-hidden, thead') || (!wide && wrap && wrap !== e && !wrap.querySelector('table.stack'))) {
+                    continue;
+                  }
+                  const r = e.getBoundingClientRect();
+                  if ((r.width > 0 || r.height > 0) && (r.right > box.right + 1 || r.left < box.left - 1)) {
+                    problems.push(name(e) + ' leaves ' + name(card) + ' (' + Math.round(r.left) + '–' + Math.round(r.right)
+                        + ' px, the card ' + Math.round(box.left) + '–' + Math.round(box.right) + ' px)');
+                  }
+                }
+              }
+              for (const wrap of document.querySelectorAll('.table-wrap')) {
+                if ((wide || wrap.querySelector('table.stack')) && wrap.scrollWidth > wrap.clientWidth + 1) {
+                  problems.push(name(wrap.querySelector('table')) + ' scrolls sideways by ' + (wrap.scrollWidth - wrap.clientWidth) + ' px');
+                }
+              }
+              const measure = document.createElement('canvas').getContext('2d');
+              for (const select of document.querySelectorAll('select')) {
+                const style = getComputedStyle(select);
+                measure.font = style.font;
+                const text = select.options[select.selectedIndex] ? select.options[select.selectedIndex].text : '';
+                const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
+                if (measure.measureText(text).width > room) {
+                  problems.push('select#' + select.id + ' cuts “' + text + '”');
+                }
+              }
+              return problems.slice(0, 8);
+            }
+            """;
 
     /** Every visible form control has a label (its own, or aria-label). */
     private static void assertLabelled(Page page) {
