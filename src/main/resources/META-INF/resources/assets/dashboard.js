@@ -210,6 +210,14 @@
   }
 
   // --- live job pages --------------------------------------------------------------------------
+  // As the server writes it (Views.asDuration): 75 → "1 min 15 s".
+  function duration(seconds) {
+    const s = Math.round(seconds);
+    if (s < 60) return `${s} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    return `${Math.floor(s / 3600)} h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)} min` : ''}`;
+  }
+
   function showStatus(section, state) {
     const field = (name) => section.querySelector(`[data-field="${name}"]`);
     const status = field('status');
@@ -222,7 +230,7 @@
       detail.push(`position ${state.queuePosition} in the queue`);
     }
     if (state.etaSeconds !== null && state.etaSeconds !== undefined) {
-      detail.push(`about ${state.etaSeconds} s left`);
+      detail.push(`about ${duration(state.etaSeconds)} left`);
     }
     field('detail').textContent = detail.length ? ` · ${detail.join(' · ')}` : '';
   }
