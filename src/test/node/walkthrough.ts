@@ -152,7 +152,17 @@ if (modelId === null || result === null) {
 const bestEpoch: number = result.bestEpoch;
 const validationAccuracy: number = result.validation.accuracy;
 check(bestEpoch >= 1 && validationAccuracy >= 0, 'the result has the best epoch and validation metrics');
-const events = ok(await api.GET('/v1/fine-tuning/jobs/{id}/events', { params: { path: { id: job.id }, query: { limit: 100 } } }));
+// Every event, page by page (a head job logs one per epoch, over a hundred here).
+const allEvents: Schemas['JobEvent'][] = [];
+let eventCursor: string | null = null;
+do {
+  const page: Schemas['PageJobEvent'] = ok(await api.GET('/v1/fine-tuning/jobs/{id}/events', {
+    params: { path: { id: job.id }, query: eventCursor === null ? { limit: 100 } : { limit: 100, after: eventCursor } },
+  }));
+  allEvents.push(...page.data);
+  eventCursor = page.nextCursor;
+} while (eventCursor !== null);
+const events = { data: allEvents };
 check(events.data.some((event) => event.type === 'metrics' && event.data !== null), 'per-epoch metrics events');
 // The same events as a server-sent event stream, which ends with the job.
 const stream = await api.GET('/v1/fine-tuning/jobs/{id}/events/stream', {
