@@ -57,10 +57,10 @@ public class Compress {
         List<String> vocabularyTexts = texts(train);
         List<String> validationTexts = texts(parts.get(1));
         int[] validationTruth = indexes(parts.get(1), labels);
-        String hyperparameters = ClassifierGraph.metadata(original).getOrDefault("bonsai.hyperparameters", "");
-        int maxLength = hyperparameters.contains("maxSequenceLength")
-                ? Integer.parseInt(hyperparameters.replaceAll(".*\"maxSequenceLength\":(\\d+).*", "$1"))
-                : model.maxSequenceLength();
+        // The length the classifier was trained with, from the recipe recorded in it.
+        int maxLength = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(ClassifierGraph.metadata(original).getOrDefault("bonsai.hyperparameters", "{}"))
+                .path("maxSequenceLength").asInt(model.maxSequenceLength());
         byte[] tokenizer;
         try (InputStream json = BaseModel.class.getClassLoader().getResourceAsStream(model.tokenizerResource())) {
             tokenizer = json.readAllBytes();

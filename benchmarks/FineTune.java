@@ -109,7 +109,8 @@ public class FineTune {
         if (output != null) {
             java.nio.file.Files.write(output, ClassifierExport.export(encoderGraph, model, head, labels,
                     java.util.Map.of("bonsai.baseModel", model.id(), "bonsai.method", method,
-                            "bonsai.hyperparameters", "{\"maxSequenceLength\":" + maxLength + "}")));
+                            "bonsai.hyperparameters", new com.fasterxml.jackson.databind.ObjectMapper()
+                                    .writeValueAsString(java.util.Map.of("maxSequenceLength", maxLength)))));
             System.out.println("classifier written to " + output);
         }
         ClassificationMetrics metrics = ClassificationMetrics.of(indexes(test, labels),

@@ -47,6 +47,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class CompressionWorker implements JobScheduler.JobWorker {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static final Logger LOG = Logger.getLogger(CompressionWorker.class);
     /** Timed single-text runs per variant; batch 32 is timed over an eighth as many batches. */
     private static final int LATENCY_RUNS = 64;
@@ -271,9 +273,12 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             }
             provenance.put("bonsai.compressionJob", job.id);
             provenance.put("bonsai.device", device.id());
-            provenance.put("bonsai.metrics", "{\"accuracy\":" + metrics.accuracy() + ",\"macroF1\":" + metrics.macroF1()
-                    + ",\"accuracyDelta\":" + round(metrics.accuracy() - originalMetrics.accuracy()) + ",\"evaluatedOn\":\""
-                    + evaluatedOn + "\"}");
+            Map<String, Object> recorded = new LinkedHashMap<>();
+            recorded.put("accuracy", metrics.accuracy());
+            recorded.put("macroF1", metrics.macroF1());
+            recorded.put("accuracyDelta", round(metrics.accuracy() - originalMetrics.accuracy()));
+            recorded.put("evaluatedOn", evaluatedOn);
+            provenance.put("bonsai.metrics", JSON.writeValueAsString(recorded));
             variant.details().forEach((key, value) -> provenance.put("bonsai.compression." + key, value));
             byte[] graph = ClassifierGraph.withMetadata(variant.graph(), provenance);
             String sha256 = blobs.putBytes(graph);

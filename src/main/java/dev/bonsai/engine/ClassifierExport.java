@@ -20,6 +20,8 @@ import java.util.Map;
  */
 public final class ClassifierExport {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     public static final String PROBABILITIES = "probabilities";
     public static final String EMBEDDING = "embedding";
     public static final String LABELS_KEY = "bonsai.labels";
@@ -59,8 +61,16 @@ public final class ClassifierExport {
                 .clearMetadataProps();
         metadata.forEach((key, value) -> result.addMetadataProps(
                 OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
-        result.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(LABELS_KEY).setValue(Json.array(labels)));
+        result.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(LABELS_KEY).setValue(labelsJson(labels)));
         return result.build().toByteArray();
+    }
+
+    private static String labelsJson(List<String> labels) {
+        try {
+            return JSON.writeValueAsString(labels);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("A list of strings is always JSON", e);
+        }
     }
 
     /**

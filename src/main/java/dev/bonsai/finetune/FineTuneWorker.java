@@ -35,6 +35,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class FineTuneWorker implements JobScheduler.JobWorker {
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private static final Logger LOG = Logger.getLogger(FineTuneWorker.class);
 
     /** The automatic maximum sequence length holds this share of the dataset's texts whole… */
@@ -366,13 +368,20 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
     }
 
+    /** The recipe recorded with the model (its provenance), as JSON. */
     private static String describe(EncoderTrainer.Hyperparameters hyperparameters) {
-        return "{\"epochs\":" + hyperparameters.epochs() + ",\"batchSize\":" + hyperparameters.batchSize()
-                + ",\"learningRate\":" + hyperparameters.learningRate() + ",\"weightDecay\":" + hyperparameters.weightDecay()
-                + ",\"dropout\":" + hyperparameters.dropout()
-                + ",\"seed\":" + hyperparameters.seed() + ",\"earlyStoppingPatience\":" + hyperparameters.earlyStoppingPatience()
-                + ",\"trainableLayers\":" + hyperparameters.trainableLayers() + ",\"maxSequenceLength\":"
-                + hyperparameters.maxSequenceLength() + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";
+        Map<String, Object> recipe = new LinkedHashMap<>();
+        recipe.put("epochs", hyperparameters.epochs());
+        recipe.put("batchSize", hyperparameters.batchSize());
+        recipe.put("learningRate", hyperparameters.learningRate());
+        recipe.put("weightDecay", hyperparameters.weightDecay());
+        recipe.put("dropout", hyperparameters.dropout());
+        recipe.put("seed", hyperparameters.seed());
+        recipe.put("earlyStoppingPatience", hyperparameters.earlyStoppingPatience());
+        recipe.put("trainableLayers", hyperparameters.trainableLayers());
+        recipe.put("maxSequenceLength", hyperparameters.maxSequenceLength());
+        recipe.put("classWeights", hyperparameters.classWeights());
+        return json(recipe);
     }
 
     private static Integer integer(Object value) {
@@ -384,10 +393,23 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     }
 
     private static String describe(HeadTrainer.Hyperparameters hyperparameters, int maxLength) {
-        return "{\"epochs\":" + hyperparameters.epochs() + ",\"batchSize\":" + hyperparameters.batchSize()
-                + ",\"learningRate\":" + hyperparameters.learningRate() + ",\"seed\":" + hyperparameters.seed()
-                + ",\"earlyStoppingPatience\":" + hyperparameters.earlyStoppingPatience() + ",\"maxSequenceLength\":"
-                + maxLength + ",\"classWeights\":" + java.util.Arrays.toString(hyperparameters.classWeights()) + "}";
+        Map<String, Object> recipe = new LinkedHashMap<>();
+        recipe.put("epochs", hyperparameters.epochs());
+        recipe.put("batchSize", hyperparameters.batchSize());
+        recipe.put("learningRate", hyperparameters.learningRate());
+        recipe.put("seed", hyperparameters.seed());
+        recipe.put("earlyStoppingPatience", hyperparameters.earlyStoppingPatience());
+        recipe.put("maxSequenceLength", maxLength);
+        recipe.put("classWeights", hyperparameters.classWeights());
+        return json(recipe);
+    }
+
+    private static String json(Map<String, Object> value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("A recipe of numbers is always JSON", e);
+        }
     }
 
     /** The figures of one epoch as an event's data. */
