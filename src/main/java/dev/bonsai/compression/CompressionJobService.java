@@ -6,22 +6,19 @@ import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Compression;
 import dev.bonsai.job.EventStreams;
-import dev.bonsai.job.IdempotencyKeys;
 import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobRows;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.model.ModelService;
-import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -67,44 +64,32 @@ public class CompressionJobService implements DatasetService.UsageCheck {
     @Inject
     JobEvents events;
 
+    private JobRows<CompressionJobEntity, CompressionJob> rows;
+
+    @PostConstruct
+    void rows() {
+        rows = new JobRows<>(CompressionJobEntity.class, "compression job", TASK, CompressionJob::of, events, scheduler);
+    }
+
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        IdempotencyKeys.check(idempotencyKey);
-        String fingerprint = IdempotencyKeys.fingerprint(request);
-        if (idempotencyKey != null) {
-            Optional<Created> replayed = replay(tenantId, idempotencyKey, fingerprint);
-            if (replayed.isPresent()) {
-                return replayed.get();
-            }
-        }
-        Map<String, Object> resolved = validate(tenantId, request);
-        CompressionJobEntity job = new CompressionJobEntity();
-        job.id = Ids.next("cmpjob");
-        job.tenantId = tenantId;
-        job.modelId = request.model();
-        job.device = request.device();
-        job.request = resolved;
-        job.status = "queued";
-        job.idempotencyKey = idempotencyKey;
-        job.idempotencyFingerprint = fingerprint;
-        job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-        // Two first calls with one key at once: the database keeps one, and the other answers with it.
-        return IdempotencyKeys.storeOrReplay(idempotencyKey, () -> QuarkusTransaction.requiringNew().call(() -> {
-            job.persist();
-            return view(job);
-        }), queued -> {
-            events.message(job.id, "info", "Job queued: compressing " + job.modelId + " for " + job.device + " with "
-                    + resolved.get("techniques") + ".");
-            scheduler.schedule(TASK, job.id);
-            return new Created(queued, true);
-        }, () -> replay(tenantId, idempotencyKey, fingerprint));
+        JobRows.Created<CompressionJob> created = rows.create(tenantId, idempotencyKey, request, () -> {
+            Map<String, Object> resolved = validate(tenantId, request);
+            CompressionJobEntity job = new CompressionJobEntity();
+            job.id = Ids.next("cmpjob");
+            job.modelId = request.model();
+            job.device = request.device();
+            job.request = resolved;
+            return job;
+        }, job -> "Job queued: compressing " + job.modelId + " for " + job.device + " with " + job.request.get("techniques")
+                + ".");
+        return new Created(created.job(), created.created());
     }
 
     /** A compression job reads the texts of its model's dataset: it may not be deleted while one waits or runs. */
     @Override
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<String> usedBy(String tenantId, String datasetId) {
-        for (CompressionJobEntity job : CompressionJobEntity.<CompressionJobEntity>list(
-                "tenantId = ?1 and status in ('queued', 'running')", tenantId)) {
+        for (CompressionJobEntity job : rows.active(tenantId)) {
             String trainedOn;
             try {
                 trainedOn = models.source(tenantId, job.modelId).datasetId();
@@ -117,14 +102,6 @@ public class CompressionJobService implements DatasetService.UsageCheck {
             }
         }
         return Optional.empty();
-    }
-
-    /** The job an earlier call with this key made, if any; refuses the key with another request. */
-    private Optional<Created> replay(String tenantId, String idempotencyKey, String fingerprint) {
-        Optional<CompressionJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> CompressionJobEntity
-                .<CompressionJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey).firstResultOptional());
-        earlier.ifPresent(job -> IdempotencyKeys.requireSameRequest(job.idempotencyFingerprint, fingerprint, idempotencyKey));
-        return earlier.map(job -> new Created(view(job), false));
     }
 
     private Map<String, Object> validate(String tenantId, CreateRequest request) {
@@ -219,49 +196,28 @@ public class CompressionJobService implements DatasetService.UsageCheck {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public CompressionJob get(String tenantId, String id) {
-        return view(find(tenantId, id));
+        return rows.get(tenantId, id);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Page<CompressionJob> list(String tenantId, Integer limit, String after) {
-        int pageSize = Cursor.limit(limit);
-        long below = Cursor.decode(after);
-        List<CompressionJobEntity> rows = CompressionJobEntity.<CompressionJobEntity>find(
-                "tenantId = ?1 and seq < ?2 order by seq desc", tenantId, below).page(0, pageSize + 1).list();
-        return Cursor.page(rows, pageSize, row -> row.seq, this::view);
+        return rows.list(tenantId, limit, after);
     }
 
     /** See {@link dev.bonsai.job.JobEntity#requestCancel()}. */
     @Transactional
     public CompressionJob cancel(String tenantId, String id) {
-        CompressionJobEntity job = find(tenantId, id);
-        job.requestCancel();
-        return view(job);
+        return rows.cancel(tenantId, id);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public void checkOwned(String tenantId, String id) {
-        find(tenantId, id);
+        rows.find(tenantId, id);
     }
 
     /** For live streams, which run on their own threads: opens its own transaction. */
     @Transactional
     public EventStreams.Snapshot eventsAfter(String id, long afterId) {
-        boolean finished = CompressionJobEntity.<CompressionJobEntity>findByIdOptional(id)
-                .map(CompressionJobEntity::finished).orElse(true);
-        return new EventStreams.Snapshot(finished, events.after(id, afterId, 100));
-    }
-
-    private CompressionJob view(CompressionJobEntity job) {
-        Long position = null;
-        if (job.status.equals("queued")) {
-            position = CompressionJobEntity.count("status = 'queued' and seq < ?1", job.seq);
-        }
-        return CompressionJob.of(job, position);
-    }
-
-    private static CompressionJobEntity find(String tenantId, String id) {
-        return CompressionJobEntity.<CompressionJobEntity>find("id = ?1 and tenantId = ?2", id, tenantId)
-                .firstResultOptional().orElseThrow(() -> ProblemException.notFound("compression job", id));
+        return rows.eventsAfter(id, afterId);
     }
 }

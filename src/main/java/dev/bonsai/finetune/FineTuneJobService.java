@@ -3,22 +3,19 @@ package dev.bonsai.finetune;
 import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.job.EventStreams;
-import dev.bonsai.job.IdempotencyKeys;
 import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.JobRows;
 import dev.bonsai.job.JobScheduler;
-import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,44 +60,32 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
     @Inject
     JobEvents events;
 
+    private JobRows<FineTuneJobEntity, FineTuneJob> rows;
+
+    @PostConstruct
+    void rows() {
+        rows = new JobRows<>(FineTuneJobEntity.class, "fine-tuning job", TASK, FineTuneJob::of, events, scheduler);
+    }
+
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        IdempotencyKeys.check(idempotencyKey);
-        String fingerprint = IdempotencyKeys.fingerprint(request);
-        if (idempotencyKey != null) {
-            Optional<Created> replayed = replay(tenantId, idempotencyKey, fingerprint);
-            if (replayed.isPresent()) {
-                return replayed.get();
+        JobRows.Created<FineTuneJob> created = rows.create(tenantId, idempotencyKey, request, () -> {
+            Map<String, Object> hyperparameters = validate(tenantId, request);
+            FineTuneJobEntity job = new FineTuneJobEntity();
+            job.id = Ids.next("ftjob");
+            // People read names: without one, the model is named after what it was made from.
+            job.name = request.name() != null ? request.name()
+                    : defaultName(datasets.get(tenantId, request.dataset()).name(), request.method(), request.baseModel());
+            job.baseModel = request.baseModel();
+            job.datasetId = request.dataset();
+            job.method = request.method();
+            job.hyperparameters = hyperparameters;
+            job.metadata = request.metadata();
+            if (request.validationDataset() != null) {
+                job.hyperparameters.put("validationDataset", request.validationDataset());
             }
-        }
-        Map<String, Object> hyperparameters = validate(tenantId, request);
-        FineTuneJobEntity job = new FineTuneJobEntity();
-        job.id = Ids.next("ftjob");
-        job.tenantId = tenantId;
-        // People read names: without one, the model is named after what it was made from.
-        job.name = request.name() != null ? request.name()
-                : defaultName(datasets.get(tenantId, request.dataset()).name(), request.method(), request.baseModel());
-        job.baseModel = request.baseModel();
-        job.datasetId = request.dataset();
-        job.method = request.method();
-        job.hyperparameters = hyperparameters;
-        job.metadata = request.metadata();
-        job.status = "queued";
-        job.idempotencyKey = idempotencyKey;
-        job.idempotencyFingerprint = fingerprint;
-        job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-        if (request.validationDataset() != null) {
-            job.hyperparameters.put("validationDataset", request.validationDataset());
-        }
-        // Two first calls with one key at once: the database keeps one, and the other answers with it.
-        return IdempotencyKeys.storeOrReplay(idempotencyKey, () -> QuarkusTransaction.requiringNew().call(() -> {
-            job.persist();
-            return view(job);
-        }), queued -> {
-            events.message(job.id, "info", "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on "
-                    + job.datasetId + ".");
-            scheduler.schedule(TASK, job.id);
-            return new Created(queued, true);
-        }, () -> replay(tenantId, idempotencyKey, fingerprint));
+            return job;
+        }, job -> "Job queued: " + job.method + " fine-tuning of " + job.baseModel + " on " + job.datasetId + ".");
+        return new Created(created.job(), created.created());
     }
 
     /** "reviews · head · all-minilm-l6-v2", the dataset's name shortened to keep within a name's 200 characters. */
@@ -112,14 +97,6 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         }
         int cut = Character.isHighSurrogate(dataset.charAt(room - 2)) ? room - 2 : room - 1;
         return dataset.substring(0, cut) + "…" + suffix;
-    }
-
-    /** The job an earlier call with this key made, if any; refuses the key with another request. */
-    private Optional<Created> replay(String tenantId, String idempotencyKey, String fingerprint) {
-        Optional<FineTuneJobEntity> earlier = QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity
-                .<FineTuneJobEntity>find("tenantId = ?1 and idempotencyKey = ?2", tenantId, idempotencyKey).firstResultOptional());
-        earlier.ifPresent(job -> IdempotencyKeys.requireSameRequest(job.idempotencyFingerprint, fingerprint, idempotencyKey));
-        return earlier.map(job -> new Created(view(job), false));
     }
 
     private Map<String, Object> validate(String tenantId, CreateRequest request) {
@@ -188,44 +165,35 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public FineTuneJob get(String tenantId, String id) {
-        return view(find(tenantId, id));
+        return rows.get(tenantId, id);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Page<FineTuneJob> list(String tenantId, Integer limit, String after) {
-        int pageSize = Cursor.limit(limit);
-        long below = Cursor.decode(after);
-        List<FineTuneJobEntity> rows = FineTuneJobEntity.<FineTuneJobEntity>find(
-                "tenantId = ?1 and seq < ?2 order by seq desc", tenantId, below).page(0, pageSize + 1).list();
-        return Cursor.page(rows, pageSize, row -> row.seq, this::view);
+        return rows.list(tenantId, limit, after);
     }
 
     /** See {@link dev.bonsai.job.JobEntity#requestCancel()}. */
     @Transactional
     public FineTuneJob cancel(String tenantId, String id) {
-        FineTuneJobEntity job = find(tenantId, id);
-        job.requestCancel();
-        return view(job);
+        return rows.cancel(tenantId, id);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public void checkOwned(String tenantId, String id) {
-        find(tenantId, id);
+        rows.find(tenantId, id);
     }
 
     /** For live streams, which run on their own threads: opens its own transaction. */
     @Transactional
     public EventStreams.Snapshot eventsAfter(String id, long afterId) {
-        boolean finished = FineTuneJobEntity.<FineTuneJobEntity>findByIdOptional(id).map(FineTuneJobEntity::finished)
-                .orElse(true);
-        return new EventStreams.Snapshot(finished, events.after(id, afterId, 100));
+        return rows.eventsAfter(id, afterId);
     }
 
     @Override
     public Optional<String> usedBy(String tenantId, String datasetId) {
         // A tenant has few jobs waiting or running; its validation dataset is kept with the hyperparameters.
-        for (FineTuneJobEntity job : FineTuneJobEntity.<FineTuneJobEntity>list(
-                "tenantId = ?1 and status in ('queued', 'running')", tenantId)) {
+        for (FineTuneJobEntity job : rows.active(tenantId)) {
             if (datasetId.equals(job.datasetId)) {
                 return Optional.of("fine-tuning job " + job.id + " is " + job.status + " on it.");
             }
@@ -234,18 +202,5 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
             }
         }
         return Optional.empty();
-    }
-
-    private FineTuneJob view(FineTuneJobEntity job) {
-        Long position = null;
-        if (job.status.equals("queued")) {
-            position = FineTuneJobEntity.count("status = 'queued' and seq < ?1", job.seq);
-        }
-        return FineTuneJob.of(job, position);
-    }
-
-    private static FineTuneJobEntity find(String tenantId, String id) {
-        return FineTuneJobEntity.<FineTuneJobEntity>find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional()
-                .orElseThrow(() -> ProblemException.notFound("fine-tuning job", id));
     }
 }
