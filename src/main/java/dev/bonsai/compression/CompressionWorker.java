@@ -10,7 +10,6 @@ import dev.bonsai.engine.ClassifierRunner;
 import dev.bonsai.engine.Compression;
 import dev.bonsai.engine.EncoderTrainer;
 import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.SoftmaxHead;
 import dev.bonsai.engine.TokenizationChange;
 import dev.bonsai.engine.VariantMeasurement;
 import dev.bonsai.engine.WebRuntimeProbe;
@@ -34,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.jboss.logging.Logger;
 
 /**
  * Runs a compression job outside any transaction: measures the original, applies each recipe,
@@ -49,7 +47,6 @@ public class CompressionWorker implements JobScheduler.JobWorker {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    private static final Logger LOG = Logger.getLogger(CompressionWorker.class);
     /** Timed single-text runs per variant; batch 32 is timed over an eighth as many batches. */
     private static final int LATENCY_RUNS = 64;
     /** Timed single-text runs in the device's own runtime. */
@@ -92,25 +89,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        CompressionJobEntity job = lifecycle.start(CompressionJobEntity.class, jobId);
-        if (job == null) {
-            return;
-        }
-        try {
-            compress(job, lifecycle.cancellation(CompressionJobEntity.class, jobId));
-        } catch (HeadTrainer.CancelledException e) {
-            cancelled(jobId);
-        } catch (JobStopped e) {
-            if (e.code == null) {
-                cancelled(jobId);
-            } else {
-                lifecycle.fail(CompressionJobEntity.class, jobId, e.code, e.getMessage(), e.param);
-            }
-        } catch (RuntimeException | IOException | SQLException e) {
-            LOG.errorf(e, "Compression job %s failed", jobId);
-            lifecycle.fail(CompressionJobEntity.class, jobId, "internal_error",
-                    "Compression failed on our side; the job can be created again.", null);
-        }
+        lifecycle.run(CompressionJobEntity.class, jobId,
+                "Job cancelled; variants measured before the cancellation are kept.",
+                "Compression failed on our side; the job can be created again.", this::compress);
     }
 
     @SuppressWarnings("unchecked")
@@ -473,10 +454,4 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     private static double round(double value) {
         return Math.round(value * 10000) / 10000.0;
     }
-
-    private void cancelled(String jobId) {
-        lifecycle.cancelled(CompressionJobEntity.class, jobId, "Job cancelled; variants measured before the cancellation"
-                + " are kept.");
-    }
-
 }

@@ -64,7 +64,7 @@ public class EmbeddingCache {
         try (Encoder encoder = Encoder.open(model, options)) {
             for (int start = 0; start < texts.size(); start += CHUNK) {
                 if (cancelled.getAsBoolean()) {
-                    throw new JobStopped(null, "cancelled", null);
+                    throw JobStopped.cancelled();
                 }
                 int end = Math.min(texts.size(), start + CHUNK);
                 float[][] part = encoder.embed(texts.subList(start, end));

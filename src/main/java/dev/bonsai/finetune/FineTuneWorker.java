@@ -77,32 +77,19 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        FineTuneJobEntity job = lifecycle.start(FineTuneJobEntity.class, jobId);
-        if (job == null) {
-            return;
-        }
-        java.util.function.BooleanSupplier cancelRequested = lifecycle.cancellation(FineTuneJobEntity.class, jobId);
         // The epoch this job's trainer last finished, for its checkpoint's record: the job's own, since a
         // server runs several jobs at once when BONSAI_JOB_CONCURRENCY is above 1.
         AtomicInteger lastEpoch = new AtomicInteger();
         JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, lastEpoch::get);
-        try {
-            train(job, cancelRequested, checkpoints, lastEpoch);
-        } catch (HeadTrainer.CancelledException e) {
-            lifecycle.cancelled(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.");
-        } catch (EncoderTrainer.DivergedException e) {
-            lifecycle.fail(FineTuneJobEntity.class, jobId, "training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
-                    "hyperparameters.learningRate");
-        } catch (JobStopped e) {
-            if (e.code == null) {
-                lifecycle.cancelled(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.");
-            } else {
-                lifecycle.fail(FineTuneJobEntity.class, jobId, e.code, e.getMessage(), e.param);
-            }
-        } catch (RuntimeException | IOException | SQLException e) {
-            LOG.errorf(e, "Fine-tuning job %s failed", jobId);
-            lifecycle.fail(FineTuneJobEntity.class, jobId, "internal_error", "Training failed on our side; the job can be created again.", null);
-        }
+        lifecycle.run(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.",
+                "Training failed on our side; the job can be created again.", (job, cancelled) -> {
+                    try {
+                        train(job, cancelled, checkpoints, lastEpoch);
+                    } catch (EncoderTrainer.DivergedException e) {
+                        throw new JobStopped("training_diverged", "Training diverged (" + e.getMessage()
+                                + "); try a lower learningRate.", "hyperparameters.learningRate");
+                    }
+                });
         try {
             if (lifecycle.finished(FineTuneJobEntity.class, jobId)) {
                 checkpoints.discard();
@@ -278,7 +265,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
                 + test.macroF1() + "."));
         if (cancelled.getAsBoolean()) {
-            throw new JobStopped(null, "cancelled", null);
+            throw JobStopped.cancelled();
         }
 
         Map<String, String> provenance = new LinkedHashMap<>();

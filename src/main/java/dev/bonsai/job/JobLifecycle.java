@@ -1,9 +1,12 @@
 package dev.bonsai.job;
 
+import dev.bonsai.engine.HeadTrainer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -20,6 +23,43 @@ public class JobLifecycle {
 
     /** How often a running job's row is read for a cancellation request, at most. */
     private static final long CANCEL_CHECK_MILLIS = 500;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobLifecycle.class);
+
+    /** A job's work, given its row as started and what says a cancellation was asked for. */
+    @FunctionalInterface
+    public interface Work<E extends JobEntity> {
+        void run(E job, BooleanSupplier cancelled) throws IOException, SQLException;
+    }
+
+    /**
+     * Runs a job's work once on this replica and ends the job as the work did: cancelled when it
+     * stopped for a cancellation (with {@code cancelledMessage} as the last event), failed with the
+     * code and message of a {@link JobStopped}, or failed as {@code internal_error} with
+     * {@code failedMessage} on anything unexpected (logged with its trace; the tenant gets no trace).
+     * Nothing runs when the job is gone, has ended, or was cancelled while queued.
+     */
+    public <E extends JobEntity> void run(Class<E> type, String jobId, String cancelledMessage, String failedMessage,
+            Work<E> work) {
+        E job = start(type, jobId);
+        if (job == null) {
+            return;
+        }
+        try {
+            work.run(job, cancellation(type, jobId));
+        } catch (HeadTrainer.CancelledException e) {
+            cancelled(type, jobId, cancelledMessage);
+        } catch (JobStopped e) {
+            if (e.isCancellation()) {
+                cancelled(type, jobId, cancelledMessage);
+            } else {
+                fail(type, jobId, e.code, e.getMessage(), e.param);
+            }
+        } catch (RuntimeException | IOException | SQLException e) {
+            LOG.errorf(e, "Job %s failed", jobId);
+            fail(type, jobId, "internal_error", failedMessage, null);
+        }
+    }
 
     @Inject
     EntityManager entities;

@@ -1,6 +1,9 @@
 package dev.bonsai.job;
 
-/** A job ended early: {@code code} is the error to record on it, or null when it was cancelled. */
+/**
+ * A job ended early: {@code code} is the error to record on it, or null when it stopped because a
+ * cancellation was asked for ({@link #cancelled()}).
+ */
 public final class JobStopped extends RuntimeException {
     public final String code;
     public final String param;
@@ -9,5 +12,14 @@ public final class JobStopped extends RuntimeException {
         super(message, null, false, false);
         this.code = code;
         this.param = param;
+    }
+
+    /** The work saw the job's cancellation and stopped. */
+    public static JobStopped cancelled() {
+        return new JobStopped(null, "cancelled", null);
+    }
+
+    public boolean isCancellation() {
+        return code == null;
     }
 }
