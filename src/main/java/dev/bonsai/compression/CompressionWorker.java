@@ -1,6 +1,8 @@
 package dev.bonsai.compression;
 
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.Split;
 import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
@@ -13,7 +15,6 @@ import dev.bonsai.engine.HeadTrainer;
 import dev.bonsai.engine.TokenizationChange;
 import dev.bonsai.engine.VariantMeasurement;
 import dev.bonsai.engine.WebRuntimeProbe;
-import dev.bonsai.finetune.TrainingData;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -55,7 +57,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     private static final long DEFAULT_SEED = 42L;
 
     @Inject
-    TrainingData data;
+    DatasetTexts data;
 
     @Inject
     BlobStore blobs;
@@ -108,37 +110,19 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         }
         Device device = devices.byId(job.device).orElseThrow();
         BaseModel baseModel = BaseModel.byId(model.baseModel()).orElseThrow();
-        TrainingData.Rows rows;
-        try {
-            rows = data.read(job.tenantId, model.datasetId(), "model");
-        } catch (JobStopped e) {
-            throw new JobStopped("dataset_unavailable", "The model's dataset " + model.datasetId() + " was deleted;"
-                    + " compression needs its texts to evaluate and distil.", "model");
-        }
+        DatasetTexts.Rows rows = data.read(job.tenantId, model.datasetId()).orElseThrow(() -> new JobStopped(
+                "dataset_unavailable", "The model's dataset " + model.datasetId() + " was deleted; compression needs its"
+                + " texts to evaluate and distil.", "model"));
         List<String> labels = model.labels();
-        List<String> trainTexts = new ArrayList<>();
-        List<Integer> trainY = new ArrayList<>();
-        List<String> validationTexts = new ArrayList<>();
-        List<Integer> validationY = new ArrayList<>();
-        List<String> testTexts = new ArrayList<>();
-        List<Integer> testY = new ArrayList<>();
-        for (int i = 0; i < rows.texts().size(); i++) {
-            int label = labels.indexOf(rows.labels().get(i));
-            switch (rows.splits()[i]) {
-                case 1 -> {
-                    validationTexts.add(rows.texts().get(i));
-                    validationY.add(label);
-                }
-                case 2 -> {
-                    testTexts.add(rows.texts().get(i));
-                    testY.add(label);
-                }
-                default -> {
-                    trainTexts.add(rows.texts().get(i));
-                    trainY.add(label);
-                }
-            }
-        }
+        int[] trainAt = rows.indexes(Split.TRAIN);
+        int[] validationAt = rows.indexes(Split.VALIDATION);
+        int[] testAt = rows.indexes(Split.TEST);
+        List<String> trainTexts = rows.texts(trainAt);
+        List<Integer> trainY = IntStream.of(rows.labels(trainAt, labels)).boxed().toList();
+        List<String> validationTexts = rows.texts(validationAt);
+        List<Integer> validationY = IntStream.of(rows.labels(validationAt, labels)).boxed().toList();
+        List<String> testTexts = rows.texts(testAt);
+        List<Integer> testY = IntStream.of(rows.labels(testAt, labels)).boxed().toList();
         String evaluatedOn = "test";
         if (testTexts.isEmpty()) {
             evaluatedOn = validationTexts.isEmpty() ? "train" : "validation";

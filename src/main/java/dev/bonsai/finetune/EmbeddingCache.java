@@ -2,6 +2,7 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.dataset.DatasetTexts;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Encoder;
 import io.agroal.api.AgroalDataSource;
@@ -44,7 +45,7 @@ public class EmbeddingCache {
     AgroalDataSource dataSource;
 
     /** Whether embeddings for these rows are cached. */
-    boolean contains(BaseModel model, Encoder.Options options, TrainingData.Rows rows) throws SQLException {
+    boolean contains(BaseModel model, Encoder.Options options, DatasetTexts.Rows rows) throws SQLException {
         return lookup(key(model, options, rows)) != null;
     }
 
@@ -52,7 +53,7 @@ public class EmbeddingCache {
      * The embeddings of {@code rows} ({@code [rows][dimensions]}), from the cache or computed in
      * chunks with progress reported from 0 to 1 and cancellation checked between chunks.
      */
-    float[][] embed(BaseModel model, Encoder.Options options, TrainingData.Rows rows, DoubleConsumer progress,
+    float[][] embed(BaseModel model, Encoder.Options options, DatasetTexts.Rows rows, DoubleConsumer progress,
             BooleanSupplier cancelled) throws IOException, SQLException {
         String key = key(model, options, rows);
         String sha256 = lookup(key);
@@ -128,7 +129,7 @@ public class EmbeddingCache {
      * What is embedded, exactly: the base model, the length, and the texts themselves in order (not the
      * file they came from: the same file read with another text column gives other texts).
      */
-    static String key(BaseModel model, Encoder.Options options, TrainingData.Rows rows) {
+    static String key(BaseModel model, Encoder.Options options, DatasetTexts.Rows rows) {
         MessageDigest digest = sha256();
         byte[] length = new byte[4];
         for (String text : rows.texts()) {

@@ -2,6 +2,8 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.ClassificationMetrics;
 import dev.bonsai.engine.Encoder;
@@ -21,8 +23,10 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -45,7 +49,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     static final int AUTO_LENGTH_STEP = 16;
 
     @Inject
-    TrainingData data;
+    DatasetTexts data;
 
     @Inject
     EmbeddingCache cache;
@@ -105,11 +109,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             events.message(job.id, "info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
         }
         BaseModel model = BaseModel.byId(job.baseModel).orElseThrow();
-        TrainingData.Rows rows = data.read(job.tenantId, job.datasetId, "dataset");
+        DatasetTexts.Rows rows = read(job.tenantId, job.datasetId, "dataset");
         List<String> labels = rows.labels().stream().distinct().sorted().toList();
         Object validationDataset = job.hyperparameters.get("validationDataset");
-        TrainingData.Rows validationRows = validationDataset == null ? null
-                : data.read(job.tenantId, validationDataset.toString(), "validationDataset");
+        DatasetTexts.Rows validationRows = validationDataset == null ? null
+                : read(job.tenantId, validationDataset.toString(), "validationDataset");
         int maxLength = intOr(job.hyperparameters.get("maxSequenceLength"), -1);
         if (maxLength < 0) {
             try (TextTokenizer tokenizer = TextTokenizer.open(model)) {
@@ -130,52 +134,31 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         float[][] validationEmbeddings = validationRows == null ? null
                 : embeddings(job, model, options, validationRows, embedded * 0.75, embedded, cancelled);
 
-        List<String> trainTexts = new ArrayList<>();
-        List<String> validationTexts = new ArrayList<>();
-        List<String> testTexts = new ArrayList<>();
-        List<float[]> trainX = new ArrayList<>();
-        List<Integer> trainY = new ArrayList<>();
-        List<float[]> validationX = new ArrayList<>();
-        List<Integer> validationY = new ArrayList<>();
-        List<float[]> testX = new ArrayList<>();
-        List<Integer> testY = new ArrayList<>();
-        for (int i = 0; i < rows.texts().size(); i++) {
-            int label = labels.indexOf(rows.labels().get(i));
-            switch (rows.splits()[i]) {
-                case 1 -> {
-                    if (validationRows == null) {
-                        validationX.add(embeddings[i]);
-                        validationY.add(label);
-                        validationTexts.add(rows.texts().get(i));
-                    } else {
-                        trainX.add(embeddings[i]);
-                        trainY.add(label);
-                        trainTexts.add(rows.texts().get(i));
-                    }
-                }
-                case 2 -> {
-                    testX.add(embeddings[i]);
-                    testY.add(label);
-                    testTexts.add(rows.texts().get(i));
-                }
-                default -> {
-                    trainX.add(embeddings[i]);
-                    trainY.add(label);
-                    trainTexts.add(rows.texts().get(i));
-                }
-            }
-        }
+        // With a validation dataset of its own, the dataset's validation rows train too (in file order).
+        int[] trainAt = rows.indexes(validationRows == null ? EnumSet.of(Split.TRAIN) : EnumSet.of(Split.TRAIN, Split.VALIDATION));
+        int[] validationAt = validationRows == null ? rows.indexes(Split.VALIDATION) : new int[0];
+        int[] testAt = rows.indexes(Split.TEST);
+        List<String> trainTexts = rows.texts(trainAt);
+        List<float[]> trainX = pick(embeddings, trainAt);
+        List<Integer> trainY = boxed(rows.labels(trainAt, labels));
+        List<String> validationTexts = new ArrayList<>(rows.texts(validationAt));
+        List<float[]> validationX = new ArrayList<>(pick(embeddings, validationAt));
+        List<Integer> validationY = new ArrayList<>(boxed(rows.labels(validationAt, labels)));
+        List<String> testTexts = rows.texts(testAt);
+        List<float[]> testX = pick(embeddings, testAt);
+        List<Integer> testY = boxed(rows.labels(testAt, labels));
         if (validationRows != null) {
-            for (int i = 0; i < validationRows.texts().size(); i++) {
-                int label = labels.indexOf(validationRows.labels().get(i));
-                if (label < 0) {
+            int[] all = IntStream.range(0, validationRows.texts().size()).toArray();
+            int[] validationLabels = validationRows.labels(all, labels);
+            for (int i : all) {
+                if (validationLabels[i] < 0) {
                     throw new JobStopped("unknown_label", "The validation dataset has the label '" + validationRows.labels().get(i)
                             + "', which the training dataset does not.", "validationDataset");
                 }
-                validationX.add(validationEmbeddings[i]);
-                validationY.add(label);
-                validationTexts.add(validationRows.texts().get(i));
             }
+            validationTexts.addAll(validationRows.texts());
+            validationX.addAll(java.util.Arrays.asList(validationEmbeddings));
+            validationY.addAll(boxed(validationLabels));
         }
         if (!validationY.isEmpty()) {
             long[] perLabel = new long[labels.size()];
@@ -304,7 +287,20 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 row -> row.modelId = modelId);
     }
 
-    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, TrainingData.Rows rows,
+    private DatasetTexts.Rows read(String tenantId, String datasetId, String param) throws SQLException {
+        return data.read(tenantId, datasetId).orElseThrow(() -> new JobStopped("dataset_unavailable",
+                "Dataset " + datasetId + " no longer exists.", param));
+    }
+
+    private static List<float[]> pick(float[][] embeddings, int[] rows) {
+        return IntStream.of(rows).mapToObj(i -> embeddings[i]).toList();
+    }
+
+    private static List<Integer> boxed(int[] values) {
+        return IntStream.of(values).boxed().toList();
+    }
+
+    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, DatasetTexts.Rows rows,
             double from, double to, java.util.function.BooleanSupplier cancelled) throws IOException, SQLException {
         if (cache.contains(model, options, rows)) {
             events.message(job.id, "info", "Embeddings of " + rows.texts().size() + " rows taken from the cache.");

@@ -3,6 +3,8 @@ package dev.bonsai.finetune;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.Encoder;
 import java.util.List;
@@ -13,9 +15,9 @@ class EmbeddingCacheKeyTest {
 
     private static final Encoder.Options LENGTH_64 = new Encoder.Options(1, 32, 64);
 
-    private static TrainingData.Rows rows(String fileSha256, String... texts) {
-        return new TrainingData.Rows(List.of(texts), List.of(texts).stream().map(text -> "label").toList(),
-                new int[texts.length], fileSha256);
+    private static DatasetTexts.Rows rows(String fileSha256, String... texts) {
+        return new DatasetTexts.Rows(List.of(texts), List.of(texts).stream().map(text -> "label").toList(),
+                List.of(texts).stream().map(text -> Split.TRAIN).toList(), fileSha256);
     }
 
     @Test

@@ -245,6 +245,22 @@ class FineTuneApiTest {
     }
 
     @Test
+    void aValidationDatasetOfItsOwnTakesThePlaceOfTheDatasetsValidationRows() throws Exception {
+        String key = Api.newTenant();
+        String dataset = Api.uploadCsv(key, Api.sampleCsv(20));
+        String validation = Api.uploadCsv(key, Api.sampleCsv(5));
+        String jobId = createJob(key, Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
+                "validationDataset", validation, "method", "head", "hyperparameters", Map.of("epochs", 10)));
+        JsonPath job = awaitEnd(key, jobId);
+        assertEquals("succeeded", job.getString("status"), () -> job.prettify());
+        List<Integer> support = job.getList("result.validation.perClass.support");
+        assertEquals(15, support.stream().mapToInt(Integer::intValue).sum(),
+                "every row of the validation dataset, none of the dataset's own 6 validation rows");
+        assertEquals(6, job.<Integer>getList("result.test.perClass.support").stream().mapToInt(Integer::intValue).sum(),
+                "the dataset's own test rows");
+    }
+
+    @Test
     void failureIsDataOnTheJob() throws Exception {
         String key = Api.newTenant();
         String train = Api.uploadCsv(key, Api.sampleCsv(4));

@@ -1,0 +1,99 @@
+package dev.bonsai.dataset;
+
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * A ready dataset's rows as the jobs read them: every text, its label and its split, in file order.
+ * The rows are fetched a thousand at a time (in a read-only transaction, without which the driver
+ * would read the whole result before the first row); the whole dataset is then held, as the jobs
+ * need every row.
+ */
+@ApplicationScoped
+public class DatasetTexts {
+
+    private static final int FETCH_SIZE = 1000;
+
+    /** Texts, labels and splits in file order, and the hash of the file they came from. */
+    public record Rows(List<String> texts, List<String> labels, List<Split> splits, String datasetSha256) {
+
+        /** The positions of the rows in any of {@code splits}, in file order. */
+        public int[] indexes(Set<Split> splits) {
+            return IntStream.range(0, texts.size()).filter(i -> splits.contains(this.splits.get(i))).toArray();
+        }
+
+        public int[] indexes(Split split) {
+            return indexes(EnumSet.of(split));
+        }
+
+        public List<String> texts(int[] indexes) {
+            return IntStream.of(indexes).mapToObj(texts::get).toList();
+        }
+
+        /** The rows' labels as positions in {@code order}; -1 for a label not in it. */
+        public int[] labels(int[] indexes, List<String> order) {
+            return IntStream.of(indexes).map(i -> order.indexOf(labels.get(i))).toArray();
+        }
+    }
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    /** Every row of the tenant's dataset; empty when it is not there or not ready (deleted, rejected). */
+    public Optional<Rows> read(String tenantId, String datasetId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            try {
+                return read(connection, tenantId, datasetId);
+            } finally {
+                connection.rollback();
+                connection.setReadOnly(false);
+                connection.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    private static Optional<Rows> read(Connection connection, String tenantId, String datasetId) throws SQLException {
+        String sha256;
+        try (PreparedStatement query = connection.prepareStatement(
+                "select sha256 from datasets where id = ? and tenant_id = ? and status = 'ready'")) {
+            query.setString(1, datasetId);
+            query.setString(2, tenantId);
+            try (ResultSet result = query.executeQuery()) {
+                if (!result.next()) {
+                    return Optional.empty();
+                }
+                sha256 = result.getString(1);
+            }
+        }
+        List<String> texts = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<Split> splits = new ArrayList<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "select text, label, split from dataset_rows where dataset_id = ? order by row_index")) {
+            query.setString(1, datasetId);
+            query.setFetchSize(FETCH_SIZE);
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    texts.add(result.getString(1));
+                    labels.add(result.getString(2));
+                    splits.add(Split.ofCode(result.getInt(3)));
+                }
+            }
+        }
+        return Optional.of(new Rows(texts, labels, splits, sha256));
+    }
+}
