@@ -1,7 +1,8 @@
 package dev.bonsai.platform;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -17,17 +18,15 @@ import java.util.function.Predicate;
  */
 public final class ReadCache<K, V> {
 
-    private record Entry<V>(V value, long expiresAt) {
-    }
-
-    private final ConcurrentHashMap<K, Entry<V>> entries = new ConcurrentHashMap<>();
+    private final Cache<K, V> entries;
     private final AtomicLong generation = new AtomicLong();
-    private final long ttlNanos;
-    private final int maxEntries;
+    private final boolean enabled;
 
+    /** Values are kept for {@code ttl} (none at all when it is zero), at most {@code maxEntries}, the least used going first. */
     public ReadCache(Duration ttl, int maxEntries) {
-        this.ttlNanos = ttl.toNanos();
-        this.maxEntries = maxEntries;
+        this.enabled = ttl.toNanos() > 0;
+        this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(enabled ? ttl : Duration.ofNanos(1))
+                .executor(Runnable::run).build();
     }
 
     /** Take before reading what will be {@link #put}. */
@@ -37,43 +36,34 @@ public final class ReadCache<K, V> {
 
     /** The value, if there is a fresh one and {@code trusted} (changes are being heard). */
     public V get(K key, boolean trusted) {
-        if (!trusted) {
-            return null;
-        }
-        Entry<V> entry = entries.get(key);
-        if (entry == null) {
-            return null;
-        }
-        if (System.nanoTime() - entry.expiresAt() > 0) {
-            entries.remove(key, entry);
-            return null;
-        }
-        return entry.value();
+        return trusted ? entries.getIfPresent(key) : null;
     }
 
     /** Keeps a value read from the database after {@code readGeneration} was taken. */
     public void put(K key, V value, long readGeneration) {
-        if (ttlNanos <= 0) {
+        if (!enabled) {
             return;
         }
-        if (entries.size() >= maxEntries) {
-            entries.clear();
-        }
-        Entry<V> entry = new Entry<>(value, System.nanoTime() + ttlNanos);
-        entries.put(key, entry);
+        entries.put(key, value);
         if (generation.get() != readGeneration) {
-            entries.remove(key, entry);
+            entries.asMap().remove(key, value);
         }
     }
 
     /** Drops the values a change affects. */
     public void removeIf(Predicate<V> affected) {
         generation.incrementAndGet();
-        entries.values().removeIf(entry -> affected.test(entry.value()));
+        entries.asMap().values().removeIf(affected);
     }
 
     public void clear() {
         generation.incrementAndGet();
-        entries.clear();
+        entries.invalidateAll();
+    }
+
+    /** How many values are kept, once evictions due have been made. */
+    long size() {
+        entries.cleanUp();
+        return entries.estimatedSize();
     }
 }
