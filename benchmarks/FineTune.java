@@ -78,7 +78,7 @@ public class FineTune {
         }
         long trainStart = System.nanoTime();
         int[] fitY = indexes(fit, labels);
-        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(null, null, null, trainingSeed, null, null, fitY,
+        HeadTrainer.Settings hyperparameters = HeadTrainer.resolve(null, null, null, trainingSeed, null, null, fitY,
                 labels.size());
         HeadTrainer.Result result = new HeadTrainer().train(fitX, fitY, validationX, indexes(validation, labels), labels,
                 hyperparameters, (epoch, total) -> { }, () -> false);
@@ -89,7 +89,7 @@ public class FineTune {
                 hyperparameters.learningRate());
         byte[] encoderGraph = model.readGraph();
         if (method.equals("full")) {
-            EncoderTrainer.Hyperparameters full = new EncoderTrainer.Hyperparameters(epochs, 16, learningRate, 0.01, dropout, trainingSeed, 2,
+            EncoderTrainer.Settings full = new EncoderTrainer.Settings(epochs, 16, learningRate, 0.01, dropout, trainingSeed, 2,
                     model.layers(), maxLength, hyperparameters.classWeights());
             long fullStart = System.nanoTime();
             EncoderTrainer.Result fullResult = new EncoderTrainer().train(model, encoderGraph, texts(fit), fitY, texts(validation),

@@ -56,7 +56,7 @@ public class TrainingStep {
         try (Encoder encoder = Encoder.open(model, new Encoder.Options(1, 32, maxLength))) {
             x = encoder.embed(headRows.stream().map(LabelledTextFile.LabelledText::text).toList());
         }
-        HeadTrainer.Hyperparameters headSettings = HeadTrainer.resolve(null, null, null, 42L, null, classWeights, headY,
+        HeadTrainer.Settings headSettings = HeadTrainer.resolve(null, null, null, 42L, null, classWeights, headY,
                 labels.size());
         SoftmaxHead head = new HeadTrainer().train(x, headY, x, headY, labels, headSettings, (epoch, total) -> { },
                 () -> false).head();

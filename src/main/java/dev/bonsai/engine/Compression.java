@@ -53,11 +53,15 @@ public final class Compression {
         }
     }
 
-    /** One step of a recipe, parsed; {@code layers} is K of layer-drop or P of structured-pruning. */
-    public record Step(String technique, int layers) {
+    /**
+     * One step of a recipe, parsed. {@code keep} is what the step keeps: the number of layers of
+     * {@code layer-drop:K}, the percentage of heads and neurons of {@code structured-pruning:P};
+     * 0 for a technique that takes no number.
+     */
+    public record Step(String technique, int keep) {
         @Override
         public String toString() {
-            return technique.equals(LAYER_DROP) || technique.equals(STRUCTURED_PRUNING) ? technique + ":" + layers : technique;
+            return technique.equals(LAYER_DROP) || technique.equals(STRUCTURED_PRUNING) ? technique + ":" + keep : technique;
         }
     }
 
@@ -160,8 +164,8 @@ public final class Compression {
         }
         Map<String, String> details = new LinkedHashMap<>(input.details());
         return switch (step.technique()) {
-            case LAYER_DROP -> distil(recipe, input, step.layers(), details);
-            case STRUCTURED_PRUNING -> prune(recipe, input, step.layers(), details);
+            case LAYER_DROP -> distil(recipe, input, step.keep(), details);
+            case STRUCTURED_PRUNING -> prune(recipe, input, step.keep(), details);
             case VOCABULARY_PRUNING -> {
                 listener.step(recipe, VOCABULARY_PRUNING, "Pruning the vocabulary to the tokens of the training and"
                         + " validation texts, keeping every single-character piece so that new words are still split.");
@@ -252,7 +256,7 @@ public final class Compression {
                 DISTILLATION_TEMPERATURE, 0.5, 1.0);
         double[] weights = new double[teacherParts.labels().size()];
         java.util.Arrays.fill(weights, 1.0);
-        EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(DISTILLATION_EPOCHS, 16,
+        EncoderTrainer.Settings hyperparameters = new EncoderTrainer.Settings(DISTILLATION_EPOCHS, 16,
                 DISTILLATION_LEARNING_RATE, 0.01, EncoderTrainer.DROPOUT, source.seed(), 2, trainableLayers, source.maxLength(), weights);
         EncoderTrainer.Result result = new EncoderTrainer().distill(source.model(), student, teacher, source.trainTexts(),
                 source.trainLabels(), source.validationTexts(), source.validationLabels(), teacherParts.labels(),

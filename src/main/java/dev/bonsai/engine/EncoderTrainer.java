@@ -41,10 +41,10 @@ public final class EncoderTrainer {
     }
 
     /**
-     * Settings of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning;
+     * The hyperparameters of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning;
      * {@code dropout} is the training-time dropout rate inside the encoder (BERT's is 0.1).
      */
-    public record Hyperparameters(int epochs, int batchSize, double learningRate, double weightDecay, double dropout,
+    public record Settings(int epochs, int batchSize, double learningRate, double weightDecay, double dropout,
             long seed, int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
     }
 
@@ -86,7 +86,7 @@ public final class EncoderTrainer {
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
-            Hyperparameters hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+            Settings hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
         return train(model, encoderGraph, trainTexts, trainLabels, validationTexts, validationLabels, labels, initialHead,
                 hyperparameters, listener, (step, total) -> { }, cancelled, Checkpoints.NONE);
     }
@@ -119,7 +119,7 @@ public final class EncoderTrainer {
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
-            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
             Checkpoints checkpoints) {
         return train(model, encoderGraph, null, trainTexts, trainLabels, validationTexts, validationLabels, labels,
                 initialHead, hyperparameters, listener, steps, cancelled, checkpoints);
@@ -131,7 +131,7 @@ public final class EncoderTrainer {
      */
     public Result distill(BaseModel model, byte[] studentGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
-            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
             Checkpoints checkpoints) {
         if (teacher.logProbabilities().length != trainTexts.size() || teacher.embeddings().length != trainTexts.size()) {
             throw new IllegalArgumentException("the teacher's outputs do not match the training texts");
@@ -142,7 +142,7 @@ public final class EncoderTrainer {
 
     private Result train(BaseModel model, byte[] encoderGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
             List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
-            Hyperparameters hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
             Checkpoints checkpoints) {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
         Engine engine = Engine.getEngine("PyTorch");
@@ -291,7 +291,7 @@ public final class EncoderTrainer {
     public static Step step(BaseModel model, byte[] encoderGraph, SoftmaxHead head, List<String> texts, int[] labels,
             double[] classWeights, int maxSequenceLength, double learningRate, double weightDecay, int timedRuns) {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
-        Hyperparameters hyperparameters = new Hyperparameters(1, texts.size(), learningRate, weightDecay, 0, 0, 0,
+        Settings hyperparameters = new Settings(1, texts.size(), learningRate, weightDecay, 0, 0, 0,
                 weights.layers(), maxSequenceLength, classWeights);
         try (HuggingFaceTokenizer tokenizer = tokenizer(model, maxSequenceLength);
                 NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
@@ -465,7 +465,7 @@ public final class EncoderTrainer {
 
     /** One AdamW step from the gradients, scaled by {@code clip} (≤ 1) first. */
     private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray> gradients,
-            Map<String, NDArray[]> moments, long t, Hyperparameters hyperparameters, double learningRate, double clip) {
+            Map<String, NDArray[]> moments, long t, Settings hyperparameters, double learningRate, double clip) {
         double correction1 = 1 - Math.pow(BETA1, t);
         double correction2 = 1 - Math.pow(BETA2, t);
         float rate = (float) learningRate;

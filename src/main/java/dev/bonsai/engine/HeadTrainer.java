@@ -14,8 +14,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class HeadTrainer {
 
-    /** Settings of one training run; see {@link #resolve} for how "auto" values are chosen. */
-    public record Hyperparameters(int epochs, int batchSize, double learningRate, long seed, int earlyStoppingPatience,
+    /** The hyperparameters of one training run; see {@link #resolve} for how "auto" values are chosen. */
+    public record Settings(int epochs, int batchSize, double learningRate, long seed, int earlyStoppingPatience,
             double[] classWeights, double weightDecay) {
     }
 
@@ -49,14 +49,14 @@ public final class HeadTrainer {
      * "balanced" (n / (classes · count)) when the largest class is more than 3 times the smallest,
      * otherwise all 1.
      */
-    public static Hyperparameters resolve(Integer epochs, Integer batchSize, Double learningRate, Long seed,
+    public static Settings resolve(Integer epochs, Integer batchSize, Double learningRate, Long seed,
             Integer patience, double[] classWeights, int[] labels, int classes) {
         int n = labels.length;
         int batch = batchSize != null ? batchSize : Math.max(1, Math.min(32, n / 4));
         int stepsPerEpoch = Math.max(1, (n + batch - 1) / batch);
         int resolvedEpochs = epochs != null ? epochs : Math.max(10, Math.min(200, 4000 / stepsPerEpoch));
         double[] weights = classWeights != null ? classWeights : balancedWeightsIfSkewed(labels, classes);
-        return new Hyperparameters(resolvedEpochs, batch, learningRate != null ? learningRate : 0.01,
+        return new Settings(resolvedEpochs, batch, learningRate != null ? learningRate : 0.01,
                 seed != null ? seed : 42L, patience != null ? patience : 5, weights, 1e-4);
     }
 
@@ -79,7 +79,7 @@ public final class HeadTrainer {
     }
 
     public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
-            Hyperparameters hyperparameters, Listener listener, BooleanSupplier cancelled) {
+            Settings hyperparameters, Listener listener, BooleanSupplier cancelled) {
         return train(x, y, validationX, validationY, labels, hyperparameters, listener, cancelled, Checkpoints.NONE);
     }
 
@@ -102,7 +102,7 @@ public final class HeadTrainer {
     }
 
     public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
-            Hyperparameters hyperparameters, Listener listener, BooleanSupplier cancelled, Checkpoints checkpoints) {
+            Settings hyperparameters, Listener listener, BooleanSupplier cancelled, Checkpoints checkpoints) {
         int n = x.length;
         int dimensions = x[0].length;
         int classes = labels.size();

@@ -137,7 +137,7 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
                 }
             });
         }
-        Map<String, Object> hyperparameters = Hyperparameters.validate(request.hyperparameters(),
+        Map<String, Object> hyperparameters = RequestedHyperparameters.validate(request.hyperparameters(),
                 model.map(BaseModel::maxSequenceLength).orElse(512), errors);
         if (!errors.isEmpty()) {
             String detail = errors.size() == 1 ? errors.get(0).detail() : errors.size() + " fields are invalid.";

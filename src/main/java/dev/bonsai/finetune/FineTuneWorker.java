@@ -175,7 +175,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             validationTexts = trainTexts;
         }
         int[] trainLabels = trainY.stream().mapToInt(Integer::intValue).toArray();
-        HeadTrainer.Hyperparameters hyperparameters = resolve(job.hyperparameters, trainLabels, labels.size());
+        HeadTrainer.Settings hyperparameters = resolve(job.hyperparameters, trainLabels, labels.size());
         if (!headOnly) {
             // The head is warmed up on frozen embeddings with automatic settings; the requested ones
             // are for the encoder training that follows.
@@ -208,7 +208,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         Double samplesPerSecond = null;
         String recipe = describe(hyperparameters, maxLength);
         if (!headOnly) {
-            EncoderTrainer.Hyperparameters encoderHyperparameters = encoderHyperparameters(job, model, hyperparameters,
+            EncoderTrainer.Settings encoderHyperparameters = encoderHyperparameters(job, model, hyperparameters,
                     maxLength);
             recipe = describe(encoderHyperparameters);
             events.message(job.id, "info", "Fine-tuning " + (encoderHyperparameters.trainableLayers() >= model.layers()
@@ -314,7 +314,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         return embeddings;
     }
 
-    private static HeadTrainer.Hyperparameters resolve(Map<String, Object> requested, int[] labels, int classes) {
+    private static HeadTrainer.Settings resolve(Map<String, Object> requested, int[] labels, int classes) {
         Object weights = requested.get("classWeights");
         double[] classWeights = null;
         if ("none".equals(weights)) {
@@ -340,19 +340,19 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
      * Encoder training settings: the requested values, else 3 epochs, batch 16, learning rate
      * 5e-5, patience 2, and for partial the top third of the layers (at least one).
      */
-    private static EncoderTrainer.Hyperparameters encoderHyperparameters(FineTuneJobEntity job, BaseModel model,
-            HeadTrainer.Hyperparameters head, int maxLength) {
+    private static EncoderTrainer.Settings encoderHyperparameters(FineTuneJobEntity job, BaseModel model,
+            HeadTrainer.Settings head, int maxLength) {
         Map<String, Object> requested = job.hyperparameters;
         int layers = job.method.equals("full") ? model.layers()
                 : intOr(requested.get("unfreezeLayers"), Math.max(1, model.layers() / 3));
-        return new EncoderTrainer.Hyperparameters(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
+        return new EncoderTrainer.Settings(intOr(requested.get("epochs"), 3), intOr(requested.get("batchSize"), 16),
                 requested.get("learningRate") instanceof Number rate ? rate.doubleValue() : EncoderTrainer.LEARNING_RATE, 0.01,
                 EncoderTrainer.DROPOUT, head.seed(),
                 intOr(requested.get("earlyStoppingPatience"), 2), layers, maxLength, head.classWeights());
     }
 
     /** The recipe recorded with the model (its provenance), as JSON. */
-    private static String describe(EncoderTrainer.Hyperparameters hyperparameters) {
+    private static String describe(EncoderTrainer.Settings hyperparameters) {
         Map<String, Object> recipe = new LinkedHashMap<>();
         recipe.put("epochs", hyperparameters.epochs());
         recipe.put("batchSize", hyperparameters.batchSize());
@@ -375,7 +375,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         return value instanceof Number number ? number.intValue() : fallback;
     }
 
-    private static String describe(HeadTrainer.Hyperparameters hyperparameters, int maxLength) {
+    private static String describe(HeadTrainer.Settings hyperparameters, int maxLength) {
         Map<String, Object> recipe = new LinkedHashMap<>();
         recipe.put("epochs", hyperparameters.epochs());
         recipe.put("batchSize", hyperparameters.batchSize());

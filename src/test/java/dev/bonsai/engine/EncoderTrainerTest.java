@@ -76,7 +76,7 @@ class EncoderTrainerTest {
 
     private static EncoderTrainer.Result train(int trainableLayers, long seed, double dropout) {
         int[] trainY = data.labelArray(0, 45);
-        EncoderTrainer.Hyperparameters hyperparameters = new EncoderTrainer.Hyperparameters(2, 8, 5e-5, 0.01, dropout,
+        EncoderTrainer.Settings hyperparameters = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01, dropout,
                 seed, 2, trainableLayers, 64, new double[] {1, 1, 1});
         return new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), trainY, data.texts.subList(45, 60),
                 data.labelArray(45, 60), SmallDataset.LABELS, warmHead, hyperparameters, (epoch, total) -> { }, () -> false);

@@ -45,7 +45,7 @@ class HeadTrainingAndExportTest {
     }
 
     private static HeadTrainer.Result train(long seed) {
-        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(null, null, null, seed, null, null, trainY, 3);
+        HeadTrainer.Settings hyperparameters = HeadTrainer.resolve(null, null, null, seed, null, null, trainY, 3);
         return new HeadTrainer().train(trainX, trainY, testX, testY, SmallDataset.LABELS, hyperparameters,
                 (epoch, total) -> { }, () -> false);
     }
@@ -75,7 +75,7 @@ class HeadTrainingAndExportTest {
 
     @Test
     void cancellationStopsTraining() {
-        HeadTrainer.Hyperparameters hyperparameters = HeadTrainer.resolve(5, 8, null, 1L, null, null, trainY, 3);
+        HeadTrainer.Settings hyperparameters = HeadTrainer.resolve(5, 8, null, 1L, null, null, trainY, 3);
         int[] steps = {0};
         assertThrows(HeadTrainer.CancelledException.class, () -> new HeadTrainer().train(trainX, trainY, testX, testY,
                 SmallDataset.LABELS, hyperparameters, (epoch, total) -> { }, () -> ++steps[0] > 3));

@@ -12,7 +12,7 @@ import java.util.Map;
  * 99% of the dataset's texts (a multiple of 16, at most the model's), seed 42, earlyStoppingPatience 5, and classWeights "balanced" when the largest
  * class is more than 3 times the smallest ("none" and "balanced" may also be asked for).
  */
-final class Hyperparameters {
+final class RequestedHyperparameters {
 
     private record Range(double min, double max, boolean integer) {
     }
@@ -26,7 +26,7 @@ final class Hyperparameters {
             "seed", new Range(0, Long.MAX_VALUE, true),
             "earlyStoppingPatience", new Range(1, 100, true));
 
-    private Hyperparameters() {
+    private RequestedHyperparameters() {
     }
 
     /** The requested values, every known key present ("auto" where not given); errors collected. */
