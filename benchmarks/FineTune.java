@@ -14,13 +14,13 @@
 
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassificationMetrics;
-import dev.bonsai.engine.ClassifierExport;
-import dev.bonsai.engine.Encoder;
-import dev.bonsai.engine.EncoderTrainer;
-import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.SoftmaxHead;
-import dev.bonsai.engine.TextTokenizer;
+import dev.bonsai.engine.evaluate.ClassificationMetrics;
+import dev.bonsai.engine.graph.ClassifierExport;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.text.TextTokenizer;
+import dev.bonsai.engine.train.EncoderTrainer;
+import dev.bonsai.engine.train.HeadTrainer;
+import dev.bonsai.engine.train.SoftmaxHead;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -6,8 +6,8 @@
 //   java -cp <classpath> benchmarks/Quantization.java [REPEATS]
 
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.DynamicQuantization;
-import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.compress.DynamicQuantization;
+import dev.bonsai.engine.runtime.Encoder;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;

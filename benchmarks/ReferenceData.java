@@ -11,8 +11,8 @@
 
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.TextTokenizer;
-import dev.bonsai.engine.TransformerWeights;
+import dev.bonsai.engine.graph.TransformerWeights;
+import dev.bonsai.engine.text.TextTokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

@@ -18,7 +18,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.dataset.LabelledTextFile;
-import dev.bonsai.engine.ClassifierRunner;
+import dev.bonsai.engine.runtime.ClassifierRunner;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -12,11 +12,11 @@
 import ai.djl.engine.Engine;
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.Encoder;
-import dev.bonsai.engine.EncoderTrainer;
-import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.SoftmaxHead;
-import dev.bonsai.engine.TransformerWeights;
+import dev.bonsai.engine.graph.TransformerWeights;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.train.EncoderTrainer;
+import dev.bonsai.engine.train.HeadTrainer;
+import dev.bonsai.engine.train.SoftmaxHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -11,15 +11,15 @@
 
 import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassificationMetrics;
-import dev.bonsai.engine.ClassifierExport;
-import dev.bonsai.engine.ClassifierRunner;
-import dev.bonsai.engine.Encoder;
-import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.SoftmaxHead;
-import dev.bonsai.engine.TextTokenizer;
-import dev.bonsai.engine.TokenizationChange;
-import dev.bonsai.engine.VocabularyPruning;
+import dev.bonsai.engine.compress.VocabularyPruning;
+import dev.bonsai.engine.evaluate.ClassificationMetrics;
+import dev.bonsai.engine.graph.ClassifierExport;
+import dev.bonsai.engine.runtime.ClassifierRunner;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.text.TextTokenizer;
+import dev.bonsai.engine.text.TokenizationChange;
+import dev.bonsai.engine.train.HeadTrainer;
+import dev.bonsai.engine.train.SoftmaxHead;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.BitSet;

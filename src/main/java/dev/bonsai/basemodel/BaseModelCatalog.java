@@ -1,7 +1,7 @@
 package dev.bonsai.basemodel;
 
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.TextTokenizer;
+import dev.bonsai.engine.text.TextTokenizer;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;

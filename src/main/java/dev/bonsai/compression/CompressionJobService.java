@@ -4,7 +4,7 @@ import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.Compression;
+import dev.bonsai.engine.compress.Compression;
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobRows;

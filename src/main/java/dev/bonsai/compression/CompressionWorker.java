@@ -6,15 +6,15 @@ import dev.bonsai.dataset.Split;
 import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassificationMetrics;
-import dev.bonsai.engine.ClassifierGraph;
-import dev.bonsai.engine.ClassifierRunner;
-import dev.bonsai.engine.Compression;
-import dev.bonsai.engine.EncoderTrainer;
-import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.TokenizationChange;
-import dev.bonsai.engine.VariantMeasurement;
-import dev.bonsai.engine.WebRuntimeProbe;
+import dev.bonsai.engine.compress.Compression;
+import dev.bonsai.engine.evaluate.ClassificationMetrics;
+import dev.bonsai.engine.evaluate.VariantMeasurement;
+import dev.bonsai.engine.graph.ClassifierGraph;
+import dev.bonsai.engine.runtime.ClassifierRunner;
+import dev.bonsai.engine.runtime.WebRuntimeProbe;
+import dev.bonsai.engine.text.TokenizationChange;
+import dev.bonsai.engine.train.EncoderTrainer;
+import dev.bonsai.engine.train.HeadTrainer;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
@@ -33,8 +33,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 
 /**
  * Runs a compression job outside any transaction: measures the original, applies each recipe,

@@ -1,7 +1,7 @@
 package dev.bonsai.dataset;
 
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.TextTokenizer;
+import dev.bonsai.engine.text.TextTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

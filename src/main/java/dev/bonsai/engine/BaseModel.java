@@ -1,5 +1,7 @@
 package dev.bonsai.engine;
 
+import dev.bonsai.engine.runtime.Pooling;
+import dev.bonsai.engine.text.TextTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 package dev.bonsai.finetune;
 
-import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.dataset.DatasetTexts;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.job.JobStopped;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,19 +1,19 @@
 package dev.bonsai.finetune;
 
-import dev.bonsai.job.JobStopped;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.dataset.DatasetTexts;
 import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassificationMetrics;
-import dev.bonsai.engine.Encoder;
-import dev.bonsai.engine.EncoderTrainer;
-import dev.bonsai.engine.HeadTrainer;
-import dev.bonsai.engine.SoftmaxHead;
-import dev.bonsai.engine.TextTokenizer;
+import dev.bonsai.engine.evaluate.ClassificationMetrics;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.text.TextTokenizer;
+import dev.bonsai.engine.train.EncoderTrainer;
+import dev.bonsai.engine.train.HeadTrainer;
+import dev.bonsai.engine.train.SoftmaxHead;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
+import dev.bonsai.job.JobStopped;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
@@ -22,12 +22,12 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.jboss.logging.Logger;
 
 /**
@@ -195,7 +195,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                         lastEpoch.set(epoch.epoch());
                     }
                     lifecycle.progress(FineTuneJobEntity.class, job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
-                }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.Checkpoints.NONE);
+                }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.train.Checkpoints.NONE);
         if (!headOnly) {
             events.message(job.id, "info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
                     + result.epochs().get(result.bestEpoch() - 1).validation().macroF1() + ").");

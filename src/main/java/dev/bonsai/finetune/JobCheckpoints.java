@@ -1,7 +1,7 @@
 package dev.bonsai.finetune;
 
 import dev.bonsai.blob.BlobStore;
-import dev.bonsai.engine.Checkpoints;
+import dev.bonsai.engine.train.Checkpoints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,6 +1,6 @@
 package dev.bonsai.inference;
 
-import dev.bonsai.engine.ClassifierRunner;
+import dev.bonsai.engine.runtime.ClassifierRunner;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,16 +1,16 @@
 package dev.bonsai.inference;
 
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.train.SoftmaxHead;
 import dev.bonsai.model.ModelCreated;
 import dev.bonsai.model.ModelDeleted;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
 import dev.bonsai.platform.Changes;
-import dev.bonsai.platform.ReadCache;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
+import dev.bonsai.platform.ReadCache;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;

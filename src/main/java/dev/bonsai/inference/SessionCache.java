@@ -2,7 +2,7 @@ package dev.bonsai.inference;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassifierRunner;
+import dev.bonsai.engine.runtime.ClassifierRunner;
 import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
 import io.micrometer.core.instrument.Counter;

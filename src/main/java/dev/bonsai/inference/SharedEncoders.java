@@ -2,9 +2,9 @@ package dev.bonsai.inference;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassifierGraph;
-import dev.bonsai.engine.Encoder;
-import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.graph.ClassifierGraph;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.train.SoftmaxHead;
 import dev.bonsai.platform.BonsaiConfig;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;

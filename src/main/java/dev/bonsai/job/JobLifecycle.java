@@ -1,6 +1,6 @@
 package dev.bonsai.job;
 
-import dev.bonsai.engine.HeadTrainer;
+import dev.bonsai.engine.train.HeadTrainer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -2,8 +2,8 @@ package dev.bonsai.model;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.ClassifierExport;
-import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.graph.ClassifierExport;
+import dev.bonsai.engine.train.SoftmaxHead;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

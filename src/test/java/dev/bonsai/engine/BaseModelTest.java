@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bonsai.engine.runtime.OnnxModelInfo;
+import dev.bonsai.engine.text.TextTokenizer;
 import java.io.InputStream;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** The catalogue's figures are the packaged files' own, and the tokenizers are the real ones. */
 class BaseModelTest {

@@ -1,5 +1,10 @@
 package dev.bonsai.engine;
 
+import dev.bonsai.engine.compress.Compression;
+import dev.bonsai.engine.graph.ClassifierExport;
+import dev.bonsai.engine.runtime.Encoder;
+import dev.bonsai.engine.text.TextTokenizer;
+import dev.bonsai.engine.train.HeadTrainer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,19 +15,19 @@ import java.util.Map;
  * all-MiniLM-L6-v2 with a head trained on the first 45 sentences of {@link SmallDataset}, made once
  * per test JVM and shared by the engine tests that compress or run a classifier.
  */
-final class SmallClassifier {
+public final class SmallClassifier {
 
-    static final BaseModel MODEL = BaseModel.ALL_MINILM_L6_V2;
-    static final int MAX_LENGTH = 32;
+    public static final BaseModel MODEL = BaseModel.ALL_MINILM_L6_V2;
+    public static final int MAX_LENGTH = 32;
     static final int TRAIN = 45;
 
     private static SmallClassifier instance;
 
-    final SmallDataset data = new SmallDataset();
-    final byte[] encoderGraph;
-    final byte[] tokenizerJson;
-    final byte[] classifier;
-    final int[] testY;
+    public final SmallDataset data = new SmallDataset();
+    public final byte[] encoderGraph;
+    public final byte[] tokenizerJson;
+    public final byte[] classifier;
+    public final int[] testY;
 
     private SmallClassifier() {
         try (InputStream onnx = TextTokenizer.resource(MODEL.onnxResource());
@@ -46,18 +51,18 @@ final class SmallClassifier {
                 Map.of("bonsai.baseModel", MODEL.id()));
     }
 
-    static synchronized SmallClassifier get() {
+    public static synchronized SmallClassifier get() {
         if (instance == null) {
             instance = new SmallClassifier();
         }
         return instance;
     }
 
-    List<String> trainTexts() {
+    public List<String> trainTexts() {
         return data.texts.subList(0, TRAIN);
     }
 
-    List<String> testTexts() {
+    public List<String> testTexts() {
         return data.texts.subList(TRAIN, data.texts.size());
     }
 
@@ -65,7 +70,7 @@ final class SmallClassifier {
      * A compression of this classifier that distils and builds its vocabulary on the training
      * sentences only, and selects distillation epochs on the rest (no test split here).
      */
-    Compression compression(Compression.Listener listener) {
+    public Compression compression(Compression.Listener listener) {
         return new Compression(new Compression.Source(MODEL, classifier, tokenizerJson, MAX_LENGTH, trainTexts(),
                 data.labelArray(0, TRAIN), testTexts(), testY, trainTexts(), 3L), listener, () -> false);
     }

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A generated three-topic dataset for engine tests: 20 sentences a class, in a fixed order. */
-final class SmallDataset {
+public final class SmallDataset {
 
-    static final List<String> LABELS = List.of("sports", "weather", "cooking");
+    public static final List<String> LABELS = List.of("sports", "weather", "cooking");
 
     private static final String[][] SUBJECTS = {
         {"The striker", "Our goalkeeper", "The home team", "The coach", "The referee"},
@@ -20,10 +20,10 @@ final class SmallDataset {
         {"roasted the vegetables with garlic", "baked fresh bread this morning", "simmered the tomato sauce for hours",
             "seasoned the soup with pepper"}};
 
-    final List<String> texts = new ArrayList<>();
+    public final List<String> texts = new ArrayList<>();
     final List<Integer> labels = new ArrayList<>();
 
-    SmallDataset() {
+    public SmallDataset() {
         for (int i = 0; i < 20; i++) {
             for (int c = 0; c < 3; c++) {
                 texts.add(SUBJECTS[c][i % 5] + " " + PREDICATES[c][(i / 5) % 4] + ".");
@@ -32,7 +32,7 @@ final class SmallDataset {
         }
     }
 
-    int[] labelArray(int from, int to) {
+    public int[] labelArray(int from, int to) {
         return labels.subList(from, to).stream().mapToInt(Integer::intValue).toArray();
     }
 }

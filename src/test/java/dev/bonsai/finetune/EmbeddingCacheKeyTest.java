@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.bonsai.dataset.DatasetTexts;
 import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.runtime.Encoder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

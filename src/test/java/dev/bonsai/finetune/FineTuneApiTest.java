@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bonsai.blob.BlobStore;
-import dev.bonsai.engine.ClassifierGraph;
-import dev.bonsai.engine.SoftmaxHead;
+import dev.bonsai.engine.graph.ClassifierGraph;
+import dev.bonsai.engine.train.SoftmaxHead;
 import dev.bonsai.model.ModelVariantEntity;
 import dev.bonsai.support.Api;
 import io.quarkus.test.common.http.TestHTTPResource;

@@ -11,7 +11,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.engine.Encoder;
+import dev.bonsai.engine.runtime.Encoder;
 import dev.bonsai.support.Api;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;

@@ -1,0 +1,555 @@
+package dev.bonsai.engine.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.bonsai.engine.BaseModel;
+import dev.bonsai.engine.compress.LayerDropping;
+import dev.bonsai.engine.evaluate.ClassificationMetrics;
+import dev.bonsai.engine.graph.TransformerWeights;
+import dev.bonsai.engine.text.TextTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Fine-tunes the encoder itself together with the head (the {@code partial} and {@code full}
+ * methods): AdamW (linear warm-up over the first tenth of the steps, then linear decay) on
+ * class-weighted cross-entropy through the whole forward pass, written in DJL
+ * over the graph's own weights. {@code trainableLayers} top transformer layers learn (all layers
+ * plus the embeddings for {@code full}); the rest stay as they were. The head starts from one
+ * trained on frozen embeddings, so the first steps do not push random-head gradients into the
+ * encoder. Gradients are clipped to a global L2 norm of {@value #MAX_GRADIENT_NORM}, and a step
+ * whose loss or gradient is not a finite number ends the run with {@link DivergedException}
+ * naming the weights involved, before anything is updated. Each epoch is evaluated on the
+ * validation set and the best one is kept, as in {@link HeadTrainer}. The result is an encoder graph with the trained weights written back into
+ * its initializers.
+ */
+public final class EncoderTrainer {
+
+    static {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    /**
+     * The hyperparameters of one run. {@code trainableLayers} ≥ the model's layers means full fine-tuning;
+     * {@code dropout} is the training-time dropout rate inside the encoder (BERT's is 0.1).
+     */
+    public record Settings(int epochs, int batchSize, double learningRate, double weightDecay, double dropout,
+            long seed, int earlyStoppingPatience, int trainableLayers, int maxSequenceLength, double[] classWeights) {
+    }
+
+    /** Training stopped because the loss or a gradient stopped being a finite number. */
+    public static final class DivergedException extends RuntimeException {
+        DivergedException(String what, int epoch, long step, List<String> weights) {
+            super(what + " is not a finite number at epoch " + epoch + ", step " + step
+                    + (weights.isEmpty() ? "" : " (in " + String.join(", ", weights.subList(0, Math.min(3, weights.size())))
+                            + (weights.size() > 3 ? " and " + (weights.size() - 3) + " more" : "") + ")"),
+                    null, false, false);
+        }
+    }
+
+    /** Told after every optimisation step, for progress. */
+    public interface StepListener {
+        void stepEnded(long step, long totalSteps);
+    }
+
+    public record Result(byte[] encoderGraph, SoftmaxHead head, int bestEpoch, List<HeadTrainer.Epoch> epochs,
+            boolean stoppedEarly, double samplesPerSecond) {
+    }
+
+    /**
+     * The dropout rate jobs train with: the rate the base models were pre-trained with (BERT's
+     * {@code hidden_dropout_prob} and {@code attention_probs_dropout_prob}).
+     */
+    public static final double DROPOUT = 0.1;
+
+    /**
+     * The learning rate jobs train the encoder and head with unless told otherwise (BERT's usual
+     * 5e-5; measured against 3e-5 in benchmarks/RESULTS.md).
+     */
+    public static final double LEARNING_RATE = 5e-5;
+
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double ADAM_EPSILON = 1e-8;
+    static final double MAX_GRADIENT_NORM = 1.0;
+
+    public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Settings hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+        return train(model, encoderGraph, trainTexts, trainLabels, validationTexts, validationLabels, labels, initialHead,
+                hyperparameters, listener, (step, total) -> { }, cancelled, Checkpoints.NONE);
+    }
+
+    /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
+    private static final class State implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        int epochsDone;
+        long step;
+        Random random;
+        int[] order;
+        LinkedHashMap<String, float[]> parameters;
+        HashMap<String, float[][]> moments;
+        LinkedHashMap<String, float[]> best;
+        EpochSelection selection = new EpochSelection();
+        ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
+        long trainingNanos;
+        long samples;
+    }
+
+    /**
+     * What a student is distilled from: the teacher's log-probabilities and pooled embeddings of
+     * every training text. The loss is {@code softWeight · T² · CE(softmax(teacher/T),
+     * softmax(student/T)) + (1 − softWeight) · CE(labels, student) + embeddingWeight · (1 −
+     * cos(student embedding, teacher embedding))}.
+     */
+    public record Teacher(float[][] logProbabilities, float[][] embeddings, double temperature, double softWeight,
+            double embeddingWeight) {
+    }
+
+    public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
+        return train(model, encoderGraph, null, trainTexts, trainLabels, validationTexts, validationLabels, labels,
+                initialHead, hyperparameters, listener, steps, cancelled, checkpoints);
+    }
+
+    /**
+     * Trains a student encoder (for instance one with layers dropped, {@link LayerDropping}) and
+     * its head against a teacher's outputs on the same texts, as well as the labels.
+     */
+    public Result distill(BaseModel model, byte[] studentGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
+        if (teacher.logProbabilities().length != trainTexts.size() || teacher.embeddings().length != trainTexts.size()) {
+            throw new IllegalArgumentException("the teacher's outputs do not match the training texts");
+        }
+        return train(model, studentGraph, teacher, trainTexts, trainLabels, validationTexts, validationLabels, labels,
+                initialHead, hyperparameters, listener, steps, cancelled, checkpoints);
+    }
+
+    private Result train(BaseModel model, byte[] encoderGraph, Teacher teacher, List<String> trainTexts, int[] trainLabels,
+            List<String> validationTexts, int[] validationLabels, List<String> labels, SoftmaxHead initialHead,
+            Settings hyperparameters, HeadTrainer.Listener listener, StepListener steps, BooleanSupplier cancelled,
+            Checkpoints checkpoints) {
+        TransformerWeights weights = TransformerWeights.read(encoderGraph);
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed((int) hyperparameters.seed());
+        try (HuggingFaceTokenizer tokenizer = tokenizer(model, hyperparameters.maxSequenceLength());
+                NDManager manager = engine.newBaseManager();
+                Autograd.GradMode notRecording = Autograd.off()) {
+            DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
+            Map<String, NDArray> trainable = new LinkedHashMap<>();
+            encoder.parameters().forEach((role, parameter) -> {
+                if (encoder.isInTopLayers(role, hyperparameters.trainableLayers())) {
+                    trainable.put(role, parameter);
+                }
+            });
+            NDArray headWeight = manager.create(Matrices.flatten(initialHead.weights()),
+                    new Shape(initialHead.dimensions(), initialHead.classes()));
+            NDArray headBias = manager.create(initialHead.bias().clone());
+            trainable.put("head.weight", headWeight);
+            trainable.put("head.bias", headBias);
+            int n = trainTexts.size();
+            State state = (State) loadState(checkpoints);
+            if (state == null) {
+                state = new State();
+                state.order = new int[n];
+                for (int i = 0; i < n; i++) {
+                    state.order[i] = i;
+                }
+                state.random = new Random(hyperparameters.seed());
+            } else {
+                for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                    entry.getValue().set(state.parameters.get(entry.getKey()));
+                }
+            }
+            Map<String, NDArray[]> moments = new HashMap<>();
+            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                entry.getValue().setRequiresGradient(true);
+                NDArray[] pair = {entry.getValue().zerosLike(), entry.getValue().zerosLike()};
+                if (state.moments != null) {
+                    pair[0].set(state.moments.get(entry.getKey())[0]);
+                    pair[1].set(state.moments.get(entry.getKey())[1]);
+                }
+                moments.put(entry.getKey(), pair);
+            }
+            int[] order = state.order;
+            Random random = state.random;
+            List<HeadTrainer.Epoch> epochs = state.epochs;
+            long step = state.step;
+            long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
+            long trainingNanos = state.trainingNanos;
+            long samples = state.samples;
+            for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
+                Matrices.shuffle(order, random);
+                double lossSum = 0;
+                double weightSum = 0;
+                for (int start = 0; start < n; start += hyperparameters.batchSize()) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new HeadTrainer.CancelledException();
+                    }
+                    long began = System.nanoTime();
+                    int end = Math.min(n, start + hyperparameters.batchSize());
+                    List<String> texts = new ArrayList<>();
+                    int[] batchLabels = new int[end - start];
+                    for (int k = start; k < end; k++) {
+                        texts.add(trainTexts.get(order[k]));
+                        batchLabels[k - start] = trainLabels[order[k]];
+                    }
+                    double batchWeight = batchWeight(batchLabels, hyperparameters.classWeights());
+                    step++;
+                    try (NDManager stepManager = manager.newSubManager()) {
+                        NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                        int first = start;
+                        DjlEncoder.Dropout dropout = DjlEncoder.Dropout.forStep((float) hyperparameters.dropout(),
+                                hyperparameters.seed(), step);
+                        NDArray loss = forwardBackward(stepManager, encoder, dropout, headWeight, headBias, tokens, batchLabels,
+                                hyperparameters.classWeights(), teacher == null ? null : (logits, embeddings, labelLoss) ->
+                                        distillationLoss(stepManager, teacher, order, first, end, logits, embeddings, labelLoss));
+                        float lossValue = loss.getFloat();
+                        if (!Float.isFinite(lossValue)) {
+                            throw new DivergedException("the loss", epoch, step, Autograd.notFinite(trainable));
+                        }
+                        Map<String, NDArray> gradients = Autograd.gradients(stepManager, trainable);
+                        double gradientNorm = Autograd.norm(gradients);
+                        if (!Double.isFinite(gradientNorm)) {
+                            throw new DivergedException("the gradient", epoch, step, Autograd.notFinite(gradients));
+                        }
+                        lossSum += lossValue * batchWeight;
+                        weightSum += batchWeight;
+                        adamW(stepManager, trainable, gradients, moments, step, hyperparameters,
+                                hyperparameters.learningRate() * schedule(step, totalSteps),
+                                Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
+                        Autograd.zeroGradients(trainable.values());
+                    }
+                    trainingNanos += System.nanoTime() - began;
+                    samples += end - start;
+                    steps.stepEnded(step, totalSteps);
+                }
+                SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
+                        headBias.toFloatArray());
+                float[][] validationProbabilities = head.probabilities(embed(manager, encoder, tokenizer, validationTexts,
+                        hyperparameters.batchSize()));
+                double validationLoss = HeadTrainer.crossEntropy(validationProbabilities, validationLabels);
+                ClassificationMetrics validation = ClassificationMetrics.of(validationLabels,
+                        SoftmaxHead.argmax(validationProbabilities), labels);
+                HeadTrainer.Epoch result = new HeadTrainer.Epoch(epoch, lossSum / Math.max(weightSum, 1e-12),
+                        validationLoss, validation);
+                epochs.add(result);
+                listener.epochEnded(result, hyperparameters.epochs());
+                if (state.selection.record(epoch, validation.macroF1(), validationLoss,
+                        hyperparameters.earlyStoppingPatience())) {
+                    state.best = snapshot(trainable);
+                }
+                state.epochsDone = epoch;
+                state.step = step;
+                state.trainingNanos = trainingNanos;
+                state.samples = samples;
+                if (checkpoints != Checkpoints.NONE) {
+                    state.parameters = snapshot(trainable);
+                    state.moments = new HashMap<>();
+                    for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
+                        state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
+                            entry.getValue()[1].toFloatArray()});
+                    }
+                    saveState(checkpoints, state);
+                    state.parameters = null;
+                    state.moments = null;
+                }
+            }
+            boolean stoppedEarly = epochs.size() < hyperparameters.epochs();
+            Map<String, float[]> best = new LinkedHashMap<>(state.best);
+            SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(best.remove("head.weight"), initialHead.dimensions()),
+                    best.remove("head.bias"));
+            double samplesPerSecond = samples / Math.max(trainingNanos / 1e9, 1e-9);
+            return new Result(weights.withWeights(best), head, state.selection.bestEpoch(), List.copyOf(epochs), stoppedEarly,
+                    samplesPerSecond);
+        }
+    }
+
+    /**
+     * One step of full fine-tuning on one batch, taken as {@link #train} takes its steps, from the
+     * given weights with fresh optimiser state: the tokens, the loss, every weight's gradient (before
+     * clipping), their global norm, and every weight after the AdamW update at {@code learningRate}.
+     * It exists to check the engine against another implementation of the same step
+     * ({@code benchmarks/training-step.sh}); the forward and backward pass is then run
+     * {@code timedRuns} more times on the same batch, without updating, to time it.
+     */
+    public static Step step(BaseModel model, byte[] encoderGraph, SoftmaxHead head, List<String> texts, int[] labels,
+            double[] classWeights, int maxSequenceLength, double learningRate, double weightDecay, int timedRuns) {
+        TransformerWeights weights = TransformerWeights.read(encoderGraph);
+        Settings hyperparameters = new Settings(1, texts.size(), learningRate, weightDecay, 0, 0, 0,
+                weights.layers(), maxSequenceLength, classWeights);
+        try (HuggingFaceTokenizer tokenizer = tokenizer(model, maxSequenceLength);
+                NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                Autograd.GradMode notRecording = Autograd.off()) {
+            DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
+            Map<String, NDArray> trainable = new LinkedHashMap<>(encoder.parameters());
+            NDArray headWeight = manager.create(Matrices.flatten(head.weights()), new Shape(head.dimensions(), head.classes()));
+            NDArray headBias = manager.create(head.bias().clone());
+            trainable.put("head.weight", headWeight);
+            trainable.put("head.bias", headBias);
+            Map<String, NDArray[]> moments = new HashMap<>();
+            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+                entry.getValue().setRequiresGradient(true);
+                moments.put(entry.getKey(), new NDArray[] {entry.getValue().zerosLike(), entry.getValue().zerosLike()});
+            }
+            double[] millis = new double[timedRuns];
+            try (NDManager stepManager = manager.newSubManager()) {
+                NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                double loss = 0;
+                Map<String, float[]> gradients = new LinkedHashMap<>();
+                double gradientNorm = 0;
+                for (int run = 0; run <= timedRuns; run++) {
+                    long began = System.nanoTime();
+                    try (NDManager runManager = stepManager.newSubManager()) {
+                        NDArray lossArray = forwardBackward(runManager, encoder, DjlEncoder.Dropout.NONE, headWeight, headBias,
+                                tokens, labels, classWeights, null);
+                        Map<String, NDArray> runGradients = Autograd.gradients(runManager, trainable);
+                        if (run == 0) {
+                            loss = lossArray.getFloat();
+                            runGradients.forEach((role, gradient) -> gradients.put(role, gradient.toFloatArray()));
+                            gradientNorm = Autograd.norm(runGradients);
+                            adamW(runManager, trainable, runGradients, moments, 1, hyperparameters, learningRate,
+                                    Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
+                        } else {
+                            millis[run - 1] = (System.nanoTime() - began) / 1e6;
+                        }
+                        Autograd.zeroGradients(trainable.values());
+                    }
+                }
+                return new Step(rows(tokens[0]), rows(tokens[1]), rows(tokens[2]), loss, gradients, gradientNorm,
+                        snapshot(trainable), millis);
+            }
+        }
+    }
+
+    /** What {@link #step} measured; weights and gradients by role, the head's as {@code head.weight} and {@code head.bias}. */
+    public record Step(long[][] tokenIds, long[][] attentionMask, long[][] tokenTypes, double loss,
+            Map<String, float[]> gradients, double gradientNorm, Map<String, float[]> updated, double[] forwardBackwardMillis) {
+    }
+
+    private static long[][] rows(NDArray matrix) {
+        long[] flat = matrix.toLongArray();
+        int columns = (int) matrix.getShape().get(1);
+        long[][] rows = new long[flat.length / columns][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * columns, (i + 1) * columns);
+        }
+        return rows;
+    }
+
+    /** Adds terms to a batch's label loss (distillation), given its logits and pooled embeddings. */
+    private interface ExtraLoss {
+        NDArray apply(NDArray logits, NDArray embeddings, NDArray labelLoss);
+    }
+
+    /**
+     * The recorded forward pass of a batch through the encoder and the head, its loss (the label
+     * loss, then {@code extra} when given) and the backward pass into the parameters' gradients.
+     */
+    private static NDArray forwardBackward(NDManager step, DjlEncoder encoder, DjlEncoder.Dropout dropout, NDArray headWeight,
+            NDArray headBias, NDArray[] tokens, int[] labels, double[] classWeights, ExtraLoss extra) {
+        try (Autograd.GradMode recording = Autograd.recording()) {
+            NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2], dropout);
+            // As BERT's classifier: dropout on the pooled embedding too, before the head.
+            NDArray logits = attach(step, attach(step, dropout.apply(step, embeddings).matMul(headWeight)).add(headBias));
+            NDArray loss = labelLoss(step, logits, labels, classWeights);
+            if (extra != null) {
+                loss = extra.apply(logits, embeddings, loss);
+            }
+            Autograd.backward(step, loss);
+            return loss;
+        }
+    }
+
+    /**
+     * Class-weighted cross-entropy of a batch: {@code −Σ w(yᵢ) · log softmax(logitsᵢ)[yᵢ] / Σ w(yᵢ)}.
+     */
+    private static NDArray labelLoss(NDManager step, NDArray logits, int[] labels, double[] classWeights) {
+        int rows = labels.length;
+        int classes = (int) logits.getShape().get(1);
+        float[] targets = new float[rows * classes];
+        for (int k = 0; k < rows; k++) {
+            targets[k * classes + labels[k]] = (float) classWeights[labels[k]];
+        }
+        NDArray target = step.create(targets, new Shape(rows, classes));
+        NDArray logProbabilities = attach(step, logits.logSoftmax(1));
+        return attach(step, attach(step, attach(step, logProbabilities.mul(target)).sum())
+                .mul(DjlEncoder.constant(step, (float) (-1.0 / batchWeight(labels, classWeights)))));
+    }
+
+    private static double batchWeight(int[] labels, double[] classWeights) {
+        double sum = 0;
+        for (int label : labels) {
+            sum += classWeights[label];
+        }
+        return sum;
+    }
+
+    /** The distillation loss of a batch (rows {@code order[start..end)}), given its label loss. */
+    private static NDArray distillationLoss(NDManager step, Teacher teacher, int[] order, int start, int end, NDArray logits,
+            NDArray embeddings, NDArray labelLoss) {
+        int rows = end - start;
+        int classes = teacher.logProbabilities()[0].length;
+        int width = teacher.embeddings()[0].length;
+        float[] soft = new float[rows * classes];
+        float[] teacherEmbeddings = new float[rows * width];
+        for (int k = 0; k < rows; k++) {
+            int i = order[start + k];
+            float[] scaled = teacher.logProbabilities()[i].clone();
+            for (int c = 0; c < classes; c++) {
+                scaled[c] /= (float) teacher.temperature();
+            }
+            System.arraycopy(SoftmaxHead.softmax(scaled), 0, soft, k * classes, classes);
+            System.arraycopy(teacher.embeddings()[i], 0, teacherEmbeddings, k * width, width);
+        }
+        float temperature = (float) teacher.temperature();
+        NDArray studentSoft = attach(step, attach(step, logits.div(DjlEncoder.constant(step, temperature))).logSoftmax(1));
+        NDArray softLoss = attach(step, attach(step, attach(step, studentSoft.mul(step.create(soft, new Shape(rows, classes))))
+                .sum()).mul(DjlEncoder.constant(step, -temperature * temperature / rows)));
+        NDArray cosine = attach(step, attach(step, embeddings.mul(step.create(teacherEmbeddings, new Shape(rows, width))))
+                .sum(new int[] {1}));
+        NDArray embeddingLoss = attach(step, attach(step, attach(step, cosine.mean()).neg()).add(DjlEncoder.constant(step, 1f)));
+        return attach(step, attach(step, attach(step, softLoss.mul(DjlEncoder.constant(step, (float) teacher.softWeight())))
+                .add(attach(step, labelLoss.mul(DjlEncoder.constant(step, (float) (1 - teacher.softWeight()))))))
+                .add(attach(step, embeddingLoss.mul(DjlEncoder.constant(step, (float) teacher.embeddingWeight())))));
+    }
+
+    /** Sentence embeddings of {@code texts} with the current weights, without recording gradients. */
+    static float[][] embed(NDManager manager, DjlEncoder encoder, HuggingFaceTokenizer tokenizer, List<String> texts,
+            int batchSize) {
+        float[][] result = new float[texts.size()][];
+        try (Autograd.GradMode notRecording = Autograd.off()) {
+            for (int start = 0; start < texts.size(); start += batchSize) {
+                List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray[] tokens = tokens(step, tokenizer, batch);
+                    NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]).stopGradient();
+                    embeddings.attach(step);
+                    long dimensions = embeddings.getShape().get(1);
+                    float[] flat = embeddings.toFloatArray();
+                    for (int i = 0; i < batch.size(); i++) {
+                        result[start + i] = Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Learning-rate multiplier at {@code step} (1-based): a linear warm-up over the first tenth of
+     * the steps, then a linear decay to zero at the last one.
+     */
+    static double schedule(long step, long totalSteps) {
+        long warmup = Math.max(1, totalSteps / 10);
+        if (step <= warmup) {
+            return (double) step / warmup;
+        }
+        return Math.max(0.0, (double) (totalSteps - step + 1) / (totalSteps - warmup + 1));
+    }
+
+    /** One AdamW step from the gradients, scaled by {@code clip} (≤ 1) first. */
+    private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray> gradients,
+            Map<String, NDArray[]> moments, long t, Settings hyperparameters, double learningRate, double clip) {
+        double correction1 = 1 - Math.pow(BETA1, t);
+        double correction2 = 1 - Math.pow(BETA2, t);
+        float rate = (float) learningRate;
+        for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+            NDArray parameter = entry.getValue();
+            NDArray gradient = gradients.get(entry.getKey());
+            if (clip < 1.0) {
+                gradient = attach(step, gradient.mul((float) clip));
+            }
+            NDArray[] m = moments.get(entry.getKey());
+            m[0].muli((float) BETA1).addi(attach(step, gradient.mul((float) (1 - BETA1))));
+            m[1].muli((float) BETA2).addi(attach(step, attach(step, gradient.mul(gradient)).mul((float) (1 - BETA2))));
+            NDArray mHat = attach(step, m[0].div((float) correction1));
+            NDArray vHat = attach(step, m[1].div((float) correction2));
+            NDArray update = attach(step, mHat.div(attach(step, attach(step, vHat.sqrt()).add((float) ADAM_EPSILON))));
+            if (isDecayed(entry.getKey())) {
+                update = attach(step, update.add(attach(step, parameter.mul((float) hyperparameters.weightDecay()))));
+            }
+            parameter.subi(attach(step, update.mul(rate)));
+        }
+    }
+
+    /**
+     * Whether weight decay applies to a weight: not to biases nor to layer-norm gains
+     * ({@code embeddings.norm.weight}, {@code layer.N.attentionNorm.weight}, {@code layer.N.outputNorm.weight}).
+     */
+    static boolean isDecayed(String role) {
+        return !role.endsWith("bias") && !role.toLowerCase(Locale.ROOT).contains("norm.");
+    }
+
+    private static NDArray attach(NDManager step, NDArray array) {
+        array.attach(step);
+        return array;
+    }
+
+    public static NDArray[] tokens(NDManager step, HuggingFaceTokenizer tokenizer, List<String> texts) {
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        int rows = encodings.length;
+        int columns = encodings[0].getIds().length;
+        long[] ids = new long[rows * columns];
+        long[] mask = new long[rows * columns];
+        long[] types = new long[rows * columns];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(encodings[i].getIds(), 0, ids, i * columns, columns);
+            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * columns, columns);
+            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * columns, columns);
+        }
+        Shape shape = new Shape(rows, columns);
+        return new NDArray[] {step.create(ids, shape), step.create(mask, shape), step.create(types, shape)};
+    }
+
+    public static HuggingFaceTokenizer tokenizer(BaseModel model, int maxLength) {
+        try (InputStream json = TextTokenizer.resource(model.tokenizerResource())) {
+            return HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true", "maxLength",
+                    Integer.toString(Math.min(maxLength, model.maxSequenceLength())), "addSpecialTokens", "true"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static java.io.Serializable loadState(Checkpoints checkpoints) {
+        try {
+            return checkpoints.load().orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the training checkpoint", e);
+        }
+    }
+
+    static void saveState(Checkpoints checkpoints, java.io.Serializable state) {
+        try {
+            checkpoints.save(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the training checkpoint", e);
+        }
+    }
+
+    private static LinkedHashMap<String, float[]> snapshot(Map<String, NDArray> trainable) {
+        LinkedHashMap<String, float[]> copy = new LinkedHashMap<>();
+        trainable.forEach((role, parameter) -> copy.put(role, parameter.toFloatArray()));
+        return copy;
+    }
+}
