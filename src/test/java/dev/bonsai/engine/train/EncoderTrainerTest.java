@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -87,6 +88,23 @@ class EncoderTrainerTest {
                 seed, 2, trainableLayers, 64, new double[] {1, 1, 1});
         return new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), trainY, data.texts.subList(45, 60),
                 data.labelArray(45, 60), SmallDataset.LABELS, warmHead, hyperparameters, (epoch, total) -> { }, () -> false);
+    }
+
+    @Test
+    void aStepWhoseLossIsNotANumberEndsTheRunAndNamesTheWeights() {
+        float[][] weights = java.util.Arrays.stream(warmHead.weights()).map(float[]::clone).toArray(float[][]::new);
+        weights[0][0] = Float.NaN;
+        SoftmaxHead broken = new SoftmaxHead(weights, warmHead.bias().clone());
+        EncoderTrainer.Settings settings = new EncoderTrainer.Settings(1, 8, 5e-5, 0.01, 0, 5, 2, 2, 64,
+                new double[] {1, 1, 1});
+        int[] epochs = {0};
+        EncoderTrainer.DivergedException diverged = assertThrows(EncoderTrainer.DivergedException.class,
+                () -> new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), data.labelArray(0, 45),
+                        data.texts.subList(45, 60), data.labelArray(45, 60), SmallDataset.LABELS, broken, settings,
+                        (epoch, total) -> epochs[0]++, () -> false));
+        assertTrue(diverged.getMessage().startsWith("the loss is not a finite number at epoch 1"), diverged.getMessage());
+        assertTrue(diverged.getMessage().contains("head"), "names the weights at fault: " + diverged.getMessage());
+        assertEquals(0, epochs[0], "no epoch is reported as done");
     }
 
     @Test
