@@ -84,7 +84,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         // The epoch this job's trainer last finished, for its checkpoint's record: the job's own, since a
         // server runs several jobs at once when BONSAI_JOB_CONCURRENCY is above 1.
         AtomicInteger lastEpoch = new AtomicInteger();
-        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, lastEpoch::get);
+        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, lastEpoch::get,
+                warning -> events.message(jobId, "warning", warning));
         lifecycle.run(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.",
                 "Training failed on our side; the job can be created again.", (job, cancelled) -> {
                     try {

@@ -3,15 +3,10 @@ package dev.bonsai.finetune;
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.train.Checkpoints;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.ObjectStreamClass;
 import java.io.OutputStream;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
@@ -19,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -32,36 +28,38 @@ final class JobCheckpoints implements Checkpoints {
     private final String jobId;
     private final BlobStore blobs;
     private final IntSupplier currentEpoch;
+    private final Consumer<String> warn;
 
-    JobCheckpoints(String jobId, BlobStore blobs, IntSupplier currentEpoch) {
+    /** {@code warn} tells the job's events what the tenant should know (a checkpoint that could not be read). */
+    JobCheckpoints(String jobId, BlobStore blobs, IntSupplier currentEpoch, Consumer<String> warn) {
         this.jobId = jobId;
         this.blobs = blobs;
         this.currentEpoch = currentEpoch;
+        this.warn = warn;
     }
 
     @Override
-    public Optional<Serializable> load() throws IOException {
+    public Optional<InputStream> open() throws IOException {
         String sha256 = QuarkusTransaction.requiringNew().call(() -> FineTuneJobEntity.<FineTuneJobEntity>findById(jobId).checkpoint);
         if (sha256 == null || !blobs.exists(sha256)) {
             return Optional.empty();
         }
-        try (InputStream in = new BufferedInputStream(blobs.open(sha256)); ObjectInputStream objects = new EngineObjectInput(in)) {
-            return Optional.of((Serializable) objects.readObject());
-        } catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException e) {
-            // A checkpoint of another version of the trainer: start over rather than fail, and say so.
-            LOG.warnf("The checkpoint of job %s was written by another version of the trainer (%s); the job trains"
-                    + " from the start.", jobId, e.toString());
-            return Optional.empty();
-        }
+        return Optional.of(blobs.open(sha256));
     }
 
     @Override
-    public void save(Serializable state) throws IOException {
+    public void unreadable(String reason) {
+        LOG.warnf("The checkpoint of job %s cannot be read: %s; the job trains from the start.", jobId, reason);
+        warn.accept("The checkpoint saved before the interruption cannot be read (" + reason + "); training starts"
+                + " again from the first epoch.");
+    }
+
+    @Override
+    public void save(Writer writer) throws IOException {
         Path file = Files.createTempFile(blobs.scratchDirectory(), "checkpoint", ".bin");
         MessageDigest digest = sha256();
-        try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), digest);
-                ObjectOutputStream objects = new ObjectOutputStream(out)) {
-            objects.writeObject(state);
+        try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), digest)) {
+            writer.writeTo(out);
         }
         String sha256 = HexFormat.of().formatHex(digest.digest());
         blobs.putFile(sha256, file);
@@ -97,22 +95,6 @@ final class JobCheckpoints implements Checkpoints {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Resolves classes with the engine's class loader, whichever thread reads. */
-    private static final class EngineObjectInput extends ObjectInputStream {
-        EngineObjectInput(InputStream in) throws IOException {
-            super(in);
-        }
-
-        @Override
-        protected Class<?> resolveClass(ObjectStreamClass description) throws IOException, ClassNotFoundException {
-            try {
-                return Class.forName(description.getName(), false, Checkpoints.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                return super.resolveClass(description);
-            }
         }
     }
 }

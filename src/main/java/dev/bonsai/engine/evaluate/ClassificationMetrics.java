@@ -8,11 +8,9 @@ import java.util.List;
  * F1), per-class precision/recall/F1/support, and the confusion matrix
  * ({@code confusion[truth][predicted]}). A class never predicted has precision 0.
  */
-public record ClassificationMetrics(double accuracy, double macroF1, List<ClassMetrics> perClass, int[][] confusion)
-        implements java.io.Serializable {
+public record ClassificationMetrics(double accuracy, double macroF1, List<ClassMetrics> perClass, int[][] confusion) {
 
-    public record ClassMetrics(String label, double precision, double recall, double f1, int support)
-            implements java.io.Serializable {
+    public record ClassMetrics(String label, double precision, double recall, double f1, int support) {
     }
 
     public static ClassificationMetrics of(int[] truth, int[] predicted, List<String> labels) {

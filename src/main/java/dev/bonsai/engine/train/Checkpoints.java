@@ -1,30 +1,41 @@
 package dev.bonsai.engine.train;
 
 import java.io.IOException;
-import java.io.Serializable;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Optional;
 
 /**
  * Where a trainer keeps its state between epochs, so that training interrupted by a crash resumes
  * from the last completed epoch instead of the beginning. The trainer writes after every epoch
- * and reads once when it starts.
+ * ({@link CheckpointFormat}) and reads once when it starts.
  */
 public interface Checkpoints {
 
-    /** The last saved state, if there is one. */
-    Optional<Serializable> load() throws IOException;
+    /** Writes one checkpoint to the stream it is given. */
+    @FunctionalInterface
+    interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
 
-    void save(Serializable state) throws IOException;
+    /** The last saved state, if there is one; the caller closes it. */
+    Optional<InputStream> open() throws IOException;
+
+    void save(Writer writer) throws IOException;
+
+    /** The saved state could not be read ({@code reason} says why): training starts from the beginning. */
+    default void unreadable(String reason) {
+    }
 
     /** No checkpoints: training always starts from the beginning. */
     Checkpoints NONE = new Checkpoints() {
         @Override
-        public Optional<Serializable> load() {
+        public Optional<InputStream> open() {
             return Optional.empty();
         }
 
         @Override
-        public void save(Serializable state) {
+        public void save(Writer writer) {
         }
     };
 }

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -97,11 +96,11 @@ public final class EncoderTrainer {
     }
 
     /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
-    private static final class State implements java.io.Serializable {
-        private static final long serialVersionUID = 1L;
+    private static final class State {
+        static final String TRAINER = "encoder";
         int epochsDone;
         long step;
-        Random random;
+        Shuffle shuffle;
         int[] order;
         LinkedHashMap<String, float[]> parameters;
         HashMap<String, float[][]> moments;
@@ -110,6 +109,57 @@ public final class EncoderTrainer {
         ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
         long trainingNanos;
         long samples;
+
+        void write(java.io.OutputStream out) throws IOException {
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("epochsDone", epochsDone);
+            figures.put("step", step);
+            figures.put("shuffle", shuffle.state());
+            figures.put("order", order);
+            figures.put("selection", selection.figures());
+            figures.put("epochs", epochs);
+            figures.put("trainingNanos", trainingNanos);
+            figures.put("samples", samples);
+            Map<String, float[]> floats = new LinkedHashMap<>();
+            parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
+            moments.forEach((name, pair) -> {
+                floats.put("m/" + name, pair[0]);
+                floats.put("v/" + name, pair[1]);
+            });
+            if (best != null) {
+                best.forEach((name, values) -> floats.put("best/" + name, values));
+            }
+            CheckpointFormat.write(out, TRAINER, figures, floats, Map.of());
+        }
+
+        static State read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
+            var figures = contents.figures();
+            State state = new State();
+            state.epochsDone = figures.path("epochsDone").asInt();
+            state.step = figures.path("step").asLong();
+            state.shuffle = Shuffle.resumed(figures.path("shuffle").asLong());
+            state.order = CheckpointFormat.convert(figures.path("order"), int[].class);
+            state.selection = EpochSelection.of(figures.path("selection"));
+            state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), HeadTrainer.Epoch[].class)));
+            state.trainingNanos = figures.path("trainingNanos").asLong();
+            state.samples = figures.path("samples").asLong();
+            state.parameters = new LinkedHashMap<>();
+            state.moments = new HashMap<>();
+            for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
+                String key = entry.getKey();
+                if (key.startsWith("parameter/")) {
+                    String name = key.substring("parameter/".length());
+                    state.parameters.put(name, entry.getValue());
+                    state.moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
+                } else if (key.startsWith("best/")) {
+                    if (state.best == null) {
+                        state.best = new LinkedHashMap<>();
+                    }
+                    state.best.put(key.substring("best/".length()), entry.getValue());
+                }
+            }
+            return state;
+        }
     }
 
     /**
@@ -168,14 +218,14 @@ public final class EncoderTrainer {
             trainable.put("head.weight", headWeight);
             trainable.put("head.bias", headBias);
             int n = trainTexts.size();
-            State state = (State) loadState(checkpoints);
+            State state = loadState(checkpoints, State.TRAINER, State::read);
             if (state == null) {
                 state = new State();
                 state.order = new int[n];
                 for (int i = 0; i < n; i++) {
                     state.order[i] = i;
                 }
-                state.random = new Random(hyperparameters.seed());
+                state.shuffle = Shuffle.seeded(hyperparameters.seed());
             } else {
                 for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
                     entry.getValue().set(state.parameters.get(entry.getKey()));
@@ -192,14 +242,14 @@ public final class EncoderTrainer {
                 moments.put(entry.getKey(), pair);
             }
             int[] order = state.order;
-            Random random = state.random;
+            Shuffle shuffle = state.shuffle;
             List<HeadTrainer.Epoch> epochs = state.epochs;
             long step = state.step;
             long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
             for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
-                Matrices.shuffle(order, random);
+                shuffle.shuffle(order);
                 double lossSum = 0;
                 double weightSum = 0;
                 for (int start = 0; start < n; start += hyperparameters.batchSize()) {
@@ -270,7 +320,7 @@ public final class EncoderTrainer {
                         state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
                             entry.getValue()[1].toFloatArray()});
                     }
-                    saveState(checkpoints, state);
+                    saveState(checkpoints, state::write);
                     state.parameters = null;
                     state.moments = null;
                 }
@@ -531,15 +581,31 @@ public final class EncoderTrainer {
         }
     }
 
-    static java.io.Serializable loadState(Checkpoints checkpoints) {
-        try {
-            return checkpoints.load().orElse(null);
+    /** How a trainer's state is made from a checkpoint's contents. */
+    @FunctionalInterface
+    interface StateReader<S> {
+        S read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable;
+    }
+
+    /**
+     * The state saved by the last completed epoch, or null to start from the beginning: when there is
+     * none, or when it cannot be read (then {@link Checkpoints#unreadable} is told why).
+     */
+    static <S> S loadState(Checkpoints checkpoints, String trainer, StateReader<S> reader) {
+        try (InputStream in = checkpoints.open().orElse(null)) {
+            if (in == null) {
+                return null;
+            }
+            return reader.read(CheckpointFormat.read(new java.io.BufferedInputStream(in), trainer));
+        } catch (CheckpointFormat.Unreadable e) {
+            checkpoints.unreadable(e.getMessage());
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the training checkpoint", e);
         }
     }
 
-    static void saveState(Checkpoints checkpoints, java.io.Serializable state) {
+    static void saveState(Checkpoints checkpoints, Checkpoints.Writer state) {
         try {
             checkpoints.save(state);
         } catch (IOException e) {

@@ -1,15 +1,15 @@
 package dev.bonsai.engine.train;
 
-import java.io.Serializable;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Which epoch to keep and when to stop: the best validation macro-F1 wins (ties: the lower
  * validation loss), and training stops after {@code patience} epochs without a new best. Part of
  * the trainers' checkpointed state.
  */
-final class EpochSelection implements Serializable {
-
-    private static final long serialVersionUID = 1L;
+final class EpochSelection {
 
     private double bestF1 = -1;
     private double bestLoss = Double.MAX_VALUE;
@@ -38,5 +38,26 @@ final class EpochSelection implements Serializable {
 
     boolean stopped() {
         return stopped;
+    }
+
+    /** For a checkpoint's figures. */
+    Map<String, Object> figures() {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("bestF1", bestF1);
+        figures.put("bestLoss", bestLoss);
+        figures.put("bestEpoch", bestEpoch);
+        figures.put("sinceBest", sinceBest);
+        figures.put("stopped", stopped);
+        return figures;
+    }
+
+    static EpochSelection of(JsonNode figures) {
+        EpochSelection selection = new EpochSelection();
+        selection.bestF1 = figures.path("bestF1").asDouble();
+        selection.bestLoss = figures.path("bestLoss").asDouble();
+        selection.bestEpoch = figures.path("bestEpoch").asInt();
+        selection.sinceBest = figures.path("sinceBest").asInt();
+        selection.stopped = figures.path("stopped").asBoolean();
+        return selection;
     }
 }

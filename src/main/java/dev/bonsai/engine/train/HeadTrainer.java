@@ -3,7 +3,8 @@ package dev.bonsai.engine.train;
 import dev.bonsai.engine.evaluate.ClassificationMetrics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,8 +22,7 @@ public final class HeadTrainer {
     }
 
     /** What one epoch achieved. */
-    public record Epoch(int epoch, double trainLoss, double validationLoss, ClassificationMetrics validation)
-            implements java.io.Serializable {
+    public record Epoch(int epoch, double trainLoss, double validationLoss, ClassificationMetrics validation) {
     }
 
     /** Receives each epoch as it ends. */
@@ -85,21 +85,87 @@ public final class HeadTrainer {
     }
 
     /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
-    private static final class State implements java.io.Serializable {
-        private static final long serialVersionUID = 1L;
+    private static final class State {
+        static final String TRAINER = "head";
         float[][] weights;
         float[] bias;
         double[][] m;
         double[][] v;
         double[] mBias;
         double[] vBias;
-        Random random;
+        Shuffle shuffle;
         int[] order;
         ArrayList<Epoch> epochs = new ArrayList<>();
         SoftmaxHead best;
         EpochSelection selection = new EpochSelection();
         long step;
         int epochsDone;
+
+        void write(java.io.OutputStream out) throws java.io.IOException {
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("dimensions", weights.length);
+            figures.put("classes", bias.length);
+            figures.put("epochsDone", epochsDone);
+            figures.put("step", step);
+            figures.put("shuffle", shuffle.state());
+            figures.put("order", order);
+            figures.put("selection", selection.figures());
+            figures.put("epochs", epochs);
+            Map<String, float[]> floats = new LinkedHashMap<>();
+            floats.put("weights", Matrices.flatten(weights));
+            floats.put("bias", bias);
+            if (best != null) {
+                floats.put("best/weights", Matrices.flatten(best.weights()));
+                floats.put("best/bias", best.bias());
+            }
+            Map<String, double[]> doubles = new LinkedHashMap<>();
+            doubles.put("m", flatten(m));
+            doubles.put("v", flatten(v));
+            doubles.put("mBias", mBias);
+            doubles.put("vBias", vBias);
+            CheckpointFormat.write(out, TRAINER, figures, floats, doubles);
+        }
+
+        static State read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
+            var figures = contents.figures();
+            int dimensions = figures.path("dimensions").asInt();
+            State state = new State();
+            state.weights = Matrices.unflatten(contents.floats("weights"), dimensions);
+            state.bias = contents.floats("bias");
+            state.m = unflatten(contents.doubles("m"), dimensions);
+            state.v = unflatten(contents.doubles("v"), dimensions);
+            state.mBias = contents.doubles("mBias");
+            state.vBias = contents.doubles("vBias");
+            state.shuffle = Shuffle.resumed(figures.path("shuffle").asLong());
+            state.order = CheckpointFormat.convert(figures.path("order"), int[].class);
+            state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), Epoch[].class)));
+            if (contents.floats().containsKey("best/weights")) {
+                state.best = new SoftmaxHead(Matrices.unflatten(contents.floats("best/weights"), dimensions),
+                        contents.floats("best/bias"));
+            }
+            state.selection = EpochSelection.of(figures.path("selection"));
+            state.step = figures.path("step").asLong();
+            state.epochsDone = figures.path("epochsDone").asInt();
+            return state;
+        }
+
+        private static double[] flatten(double[][] matrix) {
+            int columns = matrix.length == 0 ? 0 : matrix[0].length;
+            double[] flat = new double[matrix.length * columns];
+            for (int row = 0; row < matrix.length; row++) {
+                System.arraycopy(matrix[row], 0, flat, row * columns, columns);
+            }
+            return flat;
+        }
+
+        private static double[][] unflatten(double[] flat, int rows) {
+            int columns = rows == 0 ? 0 : flat.length / rows;
+            double[][] matrix = new double[rows][];
+            for (int row = 0; row < rows; row++) {
+                matrix[row] = java.util.Arrays.copyOfRange(flat, row * columns, (row + 1) * columns);
+            }
+            return matrix;
+        }
     }
 
     public Result train(float[][] x, int[] y, float[][] validationX, int[] validationY, List<String> labels,
@@ -107,7 +173,7 @@ public final class HeadTrainer {
         int n = x.length;
         int dimensions = x[0].length;
         int classes = labels.size();
-        State state = (State) EncoderTrainer.loadState(checkpoints);
+        State state = EncoderTrainer.loadState(checkpoints, State.TRAINER, State::read);
         if (state == null) {
             state = new State();
             state.weights = new float[dimensions][classes];
@@ -116,7 +182,7 @@ public final class HeadTrainer {
             state.v = new double[dimensions][classes];
             state.mBias = new double[classes];
             state.vBias = new double[classes];
-            state.random = new Random(hyperparameters.seed());
+            state.shuffle = Shuffle.seeded(hyperparameters.seed());
             state.order = new int[n];
             for (int i = 0; i < n; i++) {
                 state.order[i] = i;
@@ -128,14 +194,14 @@ public final class HeadTrainer {
         double[][] v = state.v;
         double[] mBias = state.mBias;
         double[] vBias = state.vBias;
-        Random random = state.random;
+        Shuffle shuffle = state.shuffle;
         int[] order = state.order;
         List<Epoch> epochs = state.epochs;
         long step = state.step;
         float[][] gradWeights = new float[dimensions][classes];
         float[] gradBias = new float[classes];
         for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
-            Matrices.shuffle(order, random);
+            shuffle.shuffle(order);
             double lossSum = 0;
             double weightSum = 0;
             for (int start = 0; start < n; start += hyperparameters.batchSize()) {
@@ -196,7 +262,7 @@ public final class HeadTrainer {
             state.epochsDone = epoch;
             state.step = step;
             if (checkpoints != Checkpoints.NONE) {
-                EncoderTrainer.saveState(checkpoints, state);
+                EncoderTrainer.saveState(checkpoints, state::write);
             }
         }
         return new Result(state.best, state.selection.bestEpoch(), List.copyOf(epochs), state.selection.stopped());

@@ -1,7 +1,6 @@
 package dev.bonsai.engine.train;
 
 import java.util.Arrays;
-import java.util.Random;
 
 /** Small array helpers shared by the trainers and the exporter. */
 public final class Matrices {
@@ -27,15 +26,5 @@ public final class Matrices {
             matrix[row] = Arrays.copyOfRange(flat, row * columns, (row + 1) * columns);
         }
         return matrix;
-    }
-
-    /** Fisher–Yates, so the same seed gives the same order on every JVM. */
-    static void shuffle(int[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int swap = order[i];
-            order[i] = order[j];
-            order[j] = swap;
-        }
     }
 }

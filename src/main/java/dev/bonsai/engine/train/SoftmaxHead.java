@@ -4,7 +4,7 @@ package dev.bonsai.engine.train;
  * A linear classifier over sentence embeddings: {@code softmax(embedding · weights + bias)}.
  * {@code weights} is {@code [dimensions][classes]}, as the exported ONNX MatMul expects.
  */
-public record SoftmaxHead(float[][] weights, float[] bias) implements java.io.Serializable {
+public record SoftmaxHead(float[][] weights, float[] bias) {
 
     public int classes() {
         return bias.length;
