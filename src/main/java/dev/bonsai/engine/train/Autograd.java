@@ -105,4 +105,10 @@ final class Autograd {
         });
         return names;
     }
+
+    /** Makes {@code array} belong to {@code step}, so that it is closed with it. */
+    static NDArray attach(NDManager step, NDArray array) {
+        array.attach(step);
+        return array;
+    }
 }

@@ -1,7 +1,6 @@
 package dev.bonsai.engine.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,16 +9,11 @@ import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.compress.LayerDropping;
 import dev.bonsai.engine.evaluate.ClassificationMetrics;
 import dev.bonsai.engine.graph.TransformerWeights;
-import dev.bonsai.engine.text.TextTokenizer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -83,9 +77,6 @@ public final class EncoderTrainer {
      */
     public static final double LEARNING_RATE = 5e-5;
 
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double ADAM_EPSILON = 1e-8;
     static final double MAX_GRADIENT_NORM = 1.0;
 
     public Result train(BaseModel model, byte[] encoderGraph, List<String> trainTexts, int[] trainLabels,
@@ -93,73 +84,6 @@ public final class EncoderTrainer {
             Settings hyperparameters, HeadTrainer.Listener listener, BooleanSupplier cancelled) {
         return train(model, encoderGraph, trainTexts, trainLabels, validationTexts, validationLabels, labels, initialHead,
                 hyperparameters, listener, (step, total) -> { }, cancelled, Checkpoints.NONE);
-    }
-
-    /** Everything needed to go on after a completed epoch, as saved in {@link Checkpoints}. */
-    private static final class State {
-        static final String TRAINER = "encoder";
-        int epochsDone;
-        long step;
-        Shuffle shuffle;
-        int[] order;
-        LinkedHashMap<String, float[]> parameters;
-        HashMap<String, float[][]> moments;
-        LinkedHashMap<String, float[]> best;
-        EpochSelection selection = new EpochSelection();
-        ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
-        long trainingNanos;
-        long samples;
-
-        void write(java.io.OutputStream out) throws IOException {
-            Map<String, Object> figures = new LinkedHashMap<>();
-            figures.put("epochsDone", epochsDone);
-            figures.put("step", step);
-            figures.put("shuffle", shuffle.state());
-            figures.put("order", order);
-            figures.put("selection", selection.figures());
-            figures.put("epochs", epochs);
-            figures.put("trainingNanos", trainingNanos);
-            figures.put("samples", samples);
-            Map<String, float[]> floats = new LinkedHashMap<>();
-            parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
-            moments.forEach((name, pair) -> {
-                floats.put("m/" + name, pair[0]);
-                floats.put("v/" + name, pair[1]);
-            });
-            if (best != null) {
-                best.forEach((name, values) -> floats.put("best/" + name, values));
-            }
-            CheckpointFormat.write(out, TRAINER, figures, floats, Map.of());
-        }
-
-        static State read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
-            var figures = contents.figures();
-            State state = new State();
-            state.epochsDone = figures.path("epochsDone").asInt();
-            state.step = figures.path("step").asLong();
-            state.shuffle = Shuffle.resumed(figures.path("shuffle").asLong());
-            state.order = CheckpointFormat.convert(figures.path("order"), int[].class);
-            state.selection = EpochSelection.of(figures.path("selection"));
-            state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), HeadTrainer.Epoch[].class)));
-            state.trainingNanos = figures.path("trainingNanos").asLong();
-            state.samples = figures.path("samples").asLong();
-            state.parameters = new LinkedHashMap<>();
-            state.moments = new HashMap<>();
-            for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
-                String key = entry.getKey();
-                if (key.startsWith("parameter/")) {
-                    String name = key.substring("parameter/".length());
-                    state.parameters.put(name, entry.getValue());
-                    state.moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
-                } else if (key.startsWith("best/")) {
-                    if (state.best == null) {
-                        state.best = new LinkedHashMap<>();
-                    }
-                    state.best.put(key.substring("best/".length()), entry.getValue());
-                }
-            }
-            return state;
-        }
     }
 
     /**
@@ -202,7 +126,7 @@ public final class EncoderTrainer {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) hyperparameters.seed());
-        try (HuggingFaceTokenizer tokenizer = tokenizer(model, hyperparameters.maxSequenceLength());
+        try (HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(model, hyperparameters.maxSequenceLength());
                 NDManager manager = engine.newBaseManager();
                 Autograd.GradMode notRecording = Autograd.off()) {
             DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
@@ -218,9 +142,9 @@ public final class EncoderTrainer {
             trainable.put("head.weight", headWeight);
             trainable.put("head.bias", headBias);
             int n = trainTexts.size();
-            State state = loadState(checkpoints, State.TRAINER, State::read);
+            EncoderState state = TrainerCheckpoints.load(checkpoints, EncoderState.TRAINER, EncoderState::read);
             if (state == null) {
-                state = new State();
+                state = new EncoderState();
                 state.order = new int[n];
                 for (int i = 0; i < n; i++) {
                     state.order[i] = i;
@@ -267,7 +191,7 @@ public final class EncoderTrainer {
                     double batchWeight = batchWeight(batchLabels, hyperparameters.classWeights());
                     step++;
                     try (NDManager stepManager = manager.newSubManager()) {
-                        NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                        NDArray[] tokens = TrainingTokens.tokens(stepManager, tokenizer, texts);
                         int first = start;
                         DjlEncoder.Dropout dropout = DjlEncoder.Dropout.forStep((float) hyperparameters.dropout(),
                                 hyperparameters.seed(), step);
@@ -285,8 +209,8 @@ public final class EncoderTrainer {
                         }
                         lossSum += lossValue * batchWeight;
                         weightSum += batchWeight;
-                        adamW(stepManager, trainable, gradients, moments, step, hyperparameters,
-                                hyperparameters.learningRate() * schedule(step, totalSteps),
+                        AdamW.update(stepManager, trainable, gradients, moments, step, hyperparameters,
+                                hyperparameters.learningRate() * AdamW.schedule(step, totalSteps),
                                 Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
                         Autograd.zeroGradients(trainable.values());
                     }
@@ -296,7 +220,7 @@ public final class EncoderTrainer {
                 }
                 SoftmaxHead head = new SoftmaxHead(Matrices.unflatten(headWeight.toFloatArray(), initialHead.dimensions()),
                         headBias.toFloatArray());
-                float[][] validationProbabilities = head.probabilities(embed(manager, encoder, tokenizer, validationTexts,
+                float[][] validationProbabilities = head.probabilities(TrainingTokens.embed(manager, encoder, tokenizer, validationTexts,
                         hyperparameters.batchSize()));
                 double validationLoss = HeadTrainer.crossEntropy(validationProbabilities, validationLabels);
                 ClassificationMetrics validation = ClassificationMetrics.of(validationLabels,
@@ -320,7 +244,7 @@ public final class EncoderTrainer {
                         state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
                             entry.getValue()[1].toFloatArray()});
                     }
-                    saveState(checkpoints, state::write);
+                    TrainerCheckpoints.save(checkpoints, state::write);
                     state.parameters = null;
                     state.moments = null;
                 }
@@ -348,7 +272,7 @@ public final class EncoderTrainer {
         TransformerWeights weights = TransformerWeights.read(encoderGraph);
         Settings hyperparameters = new Settings(1, texts.size(), learningRate, weightDecay, 0, 0, 0,
                 weights.layers(), maxSequenceLength, classWeights);
-        try (HuggingFaceTokenizer tokenizer = tokenizer(model, maxSequenceLength);
+        try (HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(model, maxSequenceLength);
                 NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                 Autograd.GradMode notRecording = Autograd.off()) {
             DjlEncoder encoder = new DjlEncoder(manager, weights, model.pooling());
@@ -364,7 +288,7 @@ public final class EncoderTrainer {
             }
             double[] millis = new double[timedRuns];
             try (NDManager stepManager = manager.newSubManager()) {
-                NDArray[] tokens = tokens(stepManager, tokenizer, texts);
+                NDArray[] tokens = TrainingTokens.tokens(stepManager, tokenizer, texts);
                 double loss = 0;
                 Map<String, float[]> gradients = new LinkedHashMap<>();
                 double gradientNorm = 0;
@@ -378,7 +302,7 @@ public final class EncoderTrainer {
                             loss = lossArray.getFloat();
                             runGradients.forEach((role, gradient) -> gradients.put(role, gradient.toFloatArray()));
                             gradientNorm = Autograd.norm(runGradients);
-                            adamW(runManager, trainable, runGradients, moments, 1, hyperparameters, learningRate,
+                            AdamW.update(runManager, trainable, runGradients, moments, 1, hyperparameters, learningRate,
                                     Math.min(1.0, MAX_GRADIENT_NORM / gradientNorm));
                         } else {
                             millis[run - 1] = (System.nanoTime() - began) / 1e6;
@@ -421,7 +345,7 @@ public final class EncoderTrainer {
         try (Autograd.GradMode recording = Autograd.recording()) {
             NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2], dropout);
             // As BERT's classifier: dropout on the pooled embedding too, before the head.
-            NDArray logits = attach(step, attach(step, dropout.apply(step, embeddings).matMul(headWeight)).add(headBias));
+            NDArray logits = Autograd.attach(step, Autograd.attach(step, dropout.apply(step, embeddings).matMul(headWeight)).add(headBias));
             NDArray loss = labelLoss(step, logits, labels, classWeights);
             if (extra != null) {
                 loss = extra.apply(logits, embeddings, loss);
@@ -442,8 +366,8 @@ public final class EncoderTrainer {
             targets[k * classes + labels[k]] = (float) classWeights[labels[k]];
         }
         NDArray target = step.create(targets, new Shape(rows, classes));
-        NDArray logProbabilities = attach(step, logits.logSoftmax(1));
-        return attach(step, attach(step, attach(step, logProbabilities.mul(target)).sum())
+        NDArray logProbabilities = Autograd.attach(step, logits.logSoftmax(1));
+        return Autograd.attach(step, Autograd.attach(step, Autograd.attach(step, logProbabilities.mul(target)).sum())
                 .mul(DjlEncoder.constant(step, (float) (-1.0 / batchWeight(labels, classWeights)))));
     }
 
@@ -473,144 +397,15 @@ public final class EncoderTrainer {
             System.arraycopy(teacher.embeddings()[i], 0, teacherEmbeddings, k * width, width);
         }
         float temperature = (float) teacher.temperature();
-        NDArray studentSoft = attach(step, attach(step, logits.div(DjlEncoder.constant(step, temperature))).logSoftmax(1));
-        NDArray softLoss = attach(step, attach(step, attach(step, studentSoft.mul(step.create(soft, new Shape(rows, classes))))
+        NDArray studentSoft = Autograd.attach(step, Autograd.attach(step, logits.div(DjlEncoder.constant(step, temperature))).logSoftmax(1));
+        NDArray softLoss = Autograd.attach(step, Autograd.attach(step, Autograd.attach(step, studentSoft.mul(step.create(soft, new Shape(rows, classes))))
                 .sum()).mul(DjlEncoder.constant(step, -temperature * temperature / rows)));
-        NDArray cosine = attach(step, attach(step, embeddings.mul(step.create(teacherEmbeddings, new Shape(rows, width))))
+        NDArray cosine = Autograd.attach(step, Autograd.attach(step, embeddings.mul(step.create(teacherEmbeddings, new Shape(rows, width))))
                 .sum(new int[] {1}));
-        NDArray embeddingLoss = attach(step, attach(step, attach(step, cosine.mean()).neg()).add(DjlEncoder.constant(step, 1f)));
-        return attach(step, attach(step, attach(step, softLoss.mul(DjlEncoder.constant(step, (float) teacher.softWeight())))
-                .add(attach(step, labelLoss.mul(DjlEncoder.constant(step, (float) (1 - teacher.softWeight()))))))
-                .add(attach(step, embeddingLoss.mul(DjlEncoder.constant(step, (float) teacher.embeddingWeight())))));
-    }
-
-    /** Sentence embeddings of {@code texts} with the current weights, without recording gradients. */
-    static float[][] embed(NDManager manager, DjlEncoder encoder, HuggingFaceTokenizer tokenizer, List<String> texts,
-            int batchSize) {
-        float[][] result = new float[texts.size()][];
-        try (Autograd.GradMode notRecording = Autograd.off()) {
-            for (int start = 0; start < texts.size(); start += batchSize) {
-                List<String> batch = texts.subList(start, Math.min(texts.size(), start + batchSize));
-                try (NDManager step = manager.newSubManager()) {
-                    NDArray[] tokens = tokens(step, tokenizer, batch);
-                    NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]).stopGradient();
-                    embeddings.attach(step);
-                    long dimensions = embeddings.getShape().get(1);
-                    float[] flat = embeddings.toFloatArray();
-                    for (int i = 0; i < batch.size(); i++) {
-                        result[start + i] = Arrays.copyOfRange(flat, (int) (i * dimensions), (int) ((i + 1) * dimensions));
-                    }
-                }
-            }
-        }
-        return result;
-    }
-
-    /**
-     * Learning-rate multiplier at {@code step} (1-based): a linear warm-up over the first tenth of
-     * the steps, then a linear decay to zero at the last one.
-     */
-    static double schedule(long step, long totalSteps) {
-        long warmup = Math.max(1, totalSteps / 10);
-        if (step <= warmup) {
-            return (double) step / warmup;
-        }
-        return Math.max(0.0, (double) (totalSteps - step + 1) / (totalSteps - warmup + 1));
-    }
-
-    /** One AdamW step from the gradients, scaled by {@code clip} (≤ 1) first. */
-    private static void adamW(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray> gradients,
-            Map<String, NDArray[]> moments, long t, Settings hyperparameters, double learningRate, double clip) {
-        double correction1 = 1 - Math.pow(BETA1, t);
-        double correction2 = 1 - Math.pow(BETA2, t);
-        float rate = (float) learningRate;
-        for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
-            NDArray parameter = entry.getValue();
-            NDArray gradient = gradients.get(entry.getKey());
-            if (clip < 1.0) {
-                gradient = attach(step, gradient.mul((float) clip));
-            }
-            NDArray[] m = moments.get(entry.getKey());
-            m[0].muli((float) BETA1).addi(attach(step, gradient.mul((float) (1 - BETA1))));
-            m[1].muli((float) BETA2).addi(attach(step, attach(step, gradient.mul(gradient)).mul((float) (1 - BETA2))));
-            NDArray mHat = attach(step, m[0].div((float) correction1));
-            NDArray vHat = attach(step, m[1].div((float) correction2));
-            NDArray update = attach(step, mHat.div(attach(step, attach(step, vHat.sqrt()).add((float) ADAM_EPSILON))));
-            if (isDecayed(entry.getKey())) {
-                update = attach(step, update.add(attach(step, parameter.mul((float) hyperparameters.weightDecay()))));
-            }
-            parameter.subi(attach(step, update.mul(rate)));
-        }
-    }
-
-    /**
-     * Whether weight decay applies to a weight: not to biases nor to layer-norm gains
-     * ({@code embeddings.norm.weight}, {@code layer.N.attentionNorm.weight}, {@code layer.N.outputNorm.weight}).
-     */
-    static boolean isDecayed(String role) {
-        return !role.endsWith("bias") && !role.toLowerCase(Locale.ROOT).contains("norm.");
-    }
-
-    private static NDArray attach(NDManager step, NDArray array) {
-        array.attach(step);
-        return array;
-    }
-
-    public static NDArray[] tokens(NDManager step, HuggingFaceTokenizer tokenizer, List<String> texts) {
-        Encoding[] encodings = tokenizer.batchEncode(texts);
-        int rows = encodings.length;
-        int columns = encodings[0].getIds().length;
-        long[] ids = new long[rows * columns];
-        long[] mask = new long[rows * columns];
-        long[] types = new long[rows * columns];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(encodings[i].getIds(), 0, ids, i * columns, columns);
-            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * columns, columns);
-            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * columns, columns);
-        }
-        Shape shape = new Shape(rows, columns);
-        return new NDArray[] {step.create(ids, shape), step.create(mask, shape), step.create(types, shape)};
-    }
-
-    public static HuggingFaceTokenizer tokenizer(BaseModel model, int maxLength) {
-        try (InputStream json = TextTokenizer.resource(model.tokenizerResource())) {
-            return HuggingFaceTokenizer.newInstance(json, Map.of("truncation", "true", "padding", "true", "maxLength",
-                    Integer.toString(Math.min(maxLength, model.maxSequenceLength())), "addSpecialTokens", "true"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** How a trainer's state is made from a checkpoint's contents. */
-    @FunctionalInterface
-    interface StateReader<S> {
-        S read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable;
-    }
-
-    /**
-     * The state saved by the last completed epoch, or null to start from the beginning: when there is
-     * none, or when it cannot be read (then {@link Checkpoints#unreadable} is told why).
-     */
-    static <S> S loadState(Checkpoints checkpoints, String trainer, StateReader<S> reader) {
-        try (InputStream in = checkpoints.open().orElse(null)) {
-            if (in == null) {
-                return null;
-            }
-            return reader.read(CheckpointFormat.read(new java.io.BufferedInputStream(in), trainer));
-        } catch (CheckpointFormat.Unreadable e) {
-            checkpoints.unreadable(e.getMessage());
-            return null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read the training checkpoint", e);
-        }
-    }
-
-    static void saveState(Checkpoints checkpoints, Checkpoints.Writer state) {
-        try {
-            checkpoints.save(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write the training checkpoint", e);
-        }
+        NDArray embeddingLoss = Autograd.attach(step, Autograd.attach(step, Autograd.attach(step, cosine.mean()).neg()).add(DjlEncoder.constant(step, 1f)));
+        return Autograd.attach(step, Autograd.attach(step, Autograd.attach(step, softLoss.mul(DjlEncoder.constant(step, (float) teacher.softWeight())))
+                .add(Autograd.attach(step, labelLoss.mul(DjlEncoder.constant(step, (float) (1 - teacher.softWeight()))))))
+                .add(Autograd.attach(step, embeddingLoss.mul(DjlEncoder.constant(step, (float) teacher.embeddingWeight())))));
     }
 
     private static LinkedHashMap<String, float[]> snapshot(Map<String, NDArray> trainable) {

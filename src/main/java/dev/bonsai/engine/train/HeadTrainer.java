@@ -2,8 +2,8 @@ package dev.bonsai.engine.train;
 
 import dev.bonsai.engine.evaluate.ClassificationMetrics;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -173,7 +173,7 @@ public final class HeadTrainer {
         int n = x.length;
         int dimensions = x[0].length;
         int classes = labels.size();
-        State state = EncoderTrainer.loadState(checkpoints, State.TRAINER, State::read);
+        State state = TrainerCheckpoints.load(checkpoints, State.TRAINER, State::read);
         if (state == null) {
             state = new State();
             state.weights = new float[dimensions][classes];
@@ -262,7 +262,7 @@ public final class HeadTrainer {
             state.epochsDone = epoch;
             state.step = step;
             if (checkpoints != Checkpoints.NONE) {
-                EncoderTrainer.saveState(checkpoints, state::write);
+                TrainerCheckpoints.save(checkpoints, state::write);
             }
         }
         return new Result(state.best, state.selection.bestEpoch(), List.copyOf(epochs), state.selection.stopped());

@@ -24,6 +24,7 @@ import dev.bonsai.engine.text.TokenizationChange;
 import dev.bonsai.engine.train.DjlEncoder;
 import dev.bonsai.engine.train.EncoderTrainer;
 import dev.bonsai.engine.train.SoftmaxHead;
+import dev.bonsai.engine.train.TrainingTokens;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,8 +184,8 @@ class CompressionTest {
             onnx = encoder.embed(texts);
         }
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
-                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, MAX_LENGTH)) {
-            NDArray[] tokens = EncoderTrainer.tokens(manager, tokenizer, texts);
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(MODEL, MAX_LENGTH)) {
+            NDArray[] tokens = TrainingTokens.tokens(manager, tokenizer, texts);
             float[] flat = new DjlEncoder(manager, weights, MODEL.pooling()).embed(manager, tokens[0], tokens[1], tokens[2])
                     .toFloatArray();
             for (int i = 0; i < texts.size(); i++) {
@@ -315,9 +316,9 @@ class CompressionTest {
         }
         // The same student computed by the trainer's own forward pass.
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
-                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, MAX_LENGTH)) {
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(MODEL, MAX_LENGTH)) {
             DjlEncoder djl = new DjlEncoder(manager, weights, MODEL.pooling());
-            NDArray[] tokens = EncoderTrainer.tokens(manager, tokenizer, texts);
+            NDArray[] tokens = TrainingTokens.tokens(manager, tokenizer, texts);
             float[] flat = djl.embed(manager, tokens[0], tokens[1], tokens[2]).toFloatArray();
             for (int i = 0; i < texts.size(); i++) {
                 for (int d = 0; d < onnx[i].length; d++) {

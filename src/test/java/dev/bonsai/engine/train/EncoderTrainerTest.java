@@ -60,9 +60,9 @@ class EncoderTrainerTest {
 
     private static float[][] djlEmbeddings(byte[] graph, List<String> texts) {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
-                HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, 64)) {
+                HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(MODEL, 64)) {
             DjlEncoder encoder = new DjlEncoder(manager, TransformerWeights.read(graph), MODEL.pooling());
-            return EncoderTrainer.embed(manager, encoder, tokenizer, texts, 16);
+            return TrainingTokens.embed(manager, encoder, tokenizer, texts, 16);
         }
     }
 
@@ -276,14 +276,14 @@ class EncoderTrainerTest {
 
     @Test
     void weightDecaySparesBiasesAndLayerNormGains() {
-        assertTrue(EncoderTrainer.isDecayed("layer.0.query.weight"));
-        assertTrue(EncoderTrainer.isDecayed("embeddings.word"));
-        assertTrue(EncoderTrainer.isDecayed("head.weight"));
-        assertFalse(EncoderTrainer.isDecayed("layer.0.query.bias"));
-        assertFalse(EncoderTrainer.isDecayed("head.bias"));
-        assertFalse(EncoderTrainer.isDecayed("embeddings.norm.weight"));
-        assertFalse(EncoderTrainer.isDecayed("layer.2.attentionNorm.weight"));
-        assertFalse(EncoderTrainer.isDecayed("layer.5.outputNorm.weight"));
+        assertTrue(AdamW.isDecayed("layer.0.query.weight"));
+        assertTrue(AdamW.isDecayed("embeddings.word"));
+        assertTrue(AdamW.isDecayed("head.weight"));
+        assertFalse(AdamW.isDecayed("layer.0.query.bias"));
+        assertFalse(AdamW.isDecayed("head.bias"));
+        assertFalse(AdamW.isDecayed("embeddings.norm.weight"));
+        assertFalse(AdamW.isDecayed("layer.2.attentionNorm.weight"));
+        assertFalse(AdamW.isDecayed("layer.5.outputNorm.weight"));
     }
 
     /**
@@ -302,13 +302,13 @@ class EncoderTrainerTest {
 
     private static float[] intermediateGradient(List<String> texts, boolean collectGarbage) {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
-                HuggingFaceTokenizer tokenizer = EncoderTrainer.tokenizer(MODEL, 64);
+                HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(MODEL, 64);
                 Autograd.GradMode notRecording = Autograd.off();
                 NDManager step = manager.newSubManager()) {
             DjlEncoder encoder = new DjlEncoder(manager, TransformerWeights.read(baseGraph), MODEL.pooling());
             NDArray weight = encoder.parameters().get("layer.5.intermediate.weight");
             weight.setRequiresGradient(true);
-            NDArray[] tokens = EncoderTrainer.tokens(step, tokenizer, texts);
+            NDArray[] tokens = TrainingTokens.tokens(step, tokenizer, texts);
             NDArray loss;
             try (Autograd.GradMode recording = Autograd.recording()) {
                 NDArray embeddings = encoder.embed(step, tokens[0], tokens[1], tokens[2]);

@@ -1,0 +1,79 @@
+package dev.bonsai.engine.train;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything the encoder trainer needs to go on after a completed epoch, as saved in {@link Checkpoints}. */
+final class EncoderState {
+
+    /** Names the trainer in its checkpoints, which the other trainer refuses. */
+    static final String TRAINER = "encoder";
+
+    int epochsDone;
+    long step;
+    Shuffle shuffle;
+    int[] order;
+    LinkedHashMap<String, float[]> parameters;
+    HashMap<String, float[][]> moments;
+    LinkedHashMap<String, float[]> best;
+    EpochSelection selection = new EpochSelection();
+    ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
+    long trainingNanos;
+    long samples;
+
+    void write(OutputStream out) throws IOException {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("epochsDone", epochsDone);
+        figures.put("step", step);
+        figures.put("shuffle", shuffle.state());
+        figures.put("order", order);
+        figures.put("selection", selection.figures());
+        figures.put("epochs", epochs);
+        figures.put("trainingNanos", trainingNanos);
+        figures.put("samples", samples);
+        Map<String, float[]> floats = new LinkedHashMap<>();
+        parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
+        moments.forEach((name, pair) -> {
+            floats.put("m/" + name, pair[0]);
+            floats.put("v/" + name, pair[1]);
+        });
+        if (best != null) {
+            best.forEach((name, values) -> floats.put("best/" + name, values));
+        }
+        CheckpointFormat.write(out, TRAINER, figures, floats, Map.of());
+    }
+
+    static EncoderState read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
+        var figures = contents.figures();
+        EncoderState state = new EncoderState();
+        state.epochsDone = figures.path("epochsDone").asInt();
+        state.step = figures.path("step").asLong();
+        state.shuffle = Shuffle.resumed(figures.path("shuffle").asLong());
+        state.order = CheckpointFormat.convert(figures.path("order"), int[].class);
+        state.selection = EpochSelection.of(figures.path("selection"));
+        state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), HeadTrainer.Epoch[].class)));
+        state.trainingNanos = figures.path("trainingNanos").asLong();
+        state.samples = figures.path("samples").asLong();
+        state.parameters = new LinkedHashMap<>();
+        state.moments = new HashMap<>();
+        for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
+            String key = entry.getKey();
+            if (key.startsWith("parameter/")) {
+                String name = key.substring("parameter/".length());
+                state.parameters.put(name, entry.getValue());
+                state.moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
+            } else if (key.startsWith("best/")) {
+                if (state.best == null) {
+                    state.best = new LinkedHashMap<>();
+                }
+                state.best.put(key.substring("best/".length()), entry.getValue());
+            }
+        }
+        return state;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.bonsai.engine.train;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** How both trainers read their state from {@link Checkpoints} and write it there. */
+final class TrainerCheckpoints {
+
+    private TrainerCheckpoints() {
+    }
+
+    /** How a trainer's state is made from a checkpoint's contents. */
+    @FunctionalInterface
+    interface StateReader<S> {
+        S read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable;
+    }
+
+    /**
+     * The state saved by the last completed epoch, or null to start from the beginning: when there is
+     * none, or when it cannot be read (then {@link Checkpoints#unreadable} is told why).
+     */
+    static <S> S load(Checkpoints checkpoints, String trainer, StateReader<S> reader) {
+        try (InputStream in = checkpoints.open().orElse(null)) {
+            if (in == null) {
+                return null;
+            }
+            return reader.read(CheckpointFormat.read(new BufferedInputStream(in), trainer));
+        } catch (CheckpointFormat.Unreadable e) {
+            checkpoints.unreadable(e.getMessage());
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the training checkpoint", e);
+        }
+    }
+
+    static void save(Checkpoints checkpoints, Checkpoints.Writer state) {
+        try {
+            checkpoints.save(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the training checkpoint", e);
+        }
+    }
+}
