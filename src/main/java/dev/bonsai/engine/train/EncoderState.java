@@ -27,13 +27,7 @@ final class EncoderState {
     long samples;
 
     void write(OutputStream out) throws IOException {
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("epochsDone", epochsDone);
-        figures.put("step", step);
-        figures.put("shuffle", shuffle.state());
-        figures.put("order", order);
-        figures.put("selection", selection.figures());
-        figures.put("epochs", epochs);
+        Map<String, Object> figures = TrainerCheckpoints.progress(epochsDone, step, shuffle, order, selection, epochs);
         figures.put("trainingNanos", trainingNanos);
         figures.put("samples", samples);
         Map<String, float[]> floats = new LinkedHashMap<>();

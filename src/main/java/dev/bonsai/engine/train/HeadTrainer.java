@@ -102,15 +102,9 @@ public final class HeadTrainer {
         int epochsDone;
 
         void write(java.io.OutputStream out) throws java.io.IOException {
-            Map<String, Object> figures = new LinkedHashMap<>();
+            Map<String, Object> figures = TrainerCheckpoints.progress(epochsDone, step, shuffle, order, selection, epochs);
             figures.put("dimensions", weights.length);
             figures.put("classes", bias.length);
-            figures.put("epochsDone", epochsDone);
-            figures.put("step", step);
-            figures.put("shuffle", shuffle.state());
-            figures.put("order", order);
-            figures.put("selection", selection.figures());
-            figures.put("epochs", epochs);
             Map<String, float[]> floats = new LinkedHashMap<>();
             floats.put("weights", Matrices.flatten(weights));
             floats.put("bias", bias);

@@ -4,6 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** How both trainers read their state from {@link Checkpoints} and write it there. */
 final class TrainerCheckpoints {
@@ -41,5 +44,18 @@ final class TrainerCheckpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the training checkpoint", e);
         }
+    }
+
+    /** The figures both trainers' checkpoints begin with: where training stands. */
+    static Map<String, Object> progress(int epochsDone, long step, Shuffle shuffle, int[] order, EpochSelection selection,
+            List<HeadTrainer.Epoch> epochs) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("epochsDone", epochsDone);
+        figures.put("step", step);
+        figures.put("shuffle", shuffle.state());
+        figures.put("order", order);
+        figures.put("selection", selection.figures());
+        figures.put("epochs", epochs);
+        return figures;
     }
 }
