@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged server is killed (SIGKILL) while a fine-tuning job trains, after its first epoch
  * checkpoint; a new server process on the same database and blob storage picks the job up again,
- * resumes from the checkpoint and completes it.
+ * resumes from the checkpoint and completes it, with the model an uninterrupted run of the same
+ * request makes.
  */
 class ResumeAfterCrashIT {
 
@@ -44,15 +45,17 @@ class ResumeAfterCrashIT {
             PackagedServer first = PackagedServer.start(environment, work.resolve("server.log"));
             String key;
             String jobId;
+            String request;
             try {
                 key = first.post("/v1/tenants", ADMIN_KEY, "application/json", "{\"name\":\"resume\"}")
                         .get("apiKey").get("secret").asText();
                 String dataset = first.post("/v1/datasets?name=topics", key, "text/csv", Api.sampleCsv(20)).get("id")
                         .asText();
-                jobId = first.post("/v1/fine-tuning/jobs", key, "application/json", JSON.writeValueAsString(Map.of(
+                request = JSON.writeValueAsString(Map.of(
                         "baseModel", "all-minilm-l6-v2", "dataset", dataset, "method", "partial",
                         "hyperparameters", Map.of("epochs", 4, "batchSize", 4, "unfreezeLayers", 2,
-                                "maxSequenceLength", 32, "earlyStoppingPatience", 10)))).get("id").asText();
+                                "maxSequenceLength", 32, "earlyStoppingPatience", 10)));
+                jobId = first.post("/v1/fine-tuning/jobs", key, "application/json", request).get("id").asText();
                 awaitJob(first, key, jobId, job -> job.path("checkpointEpoch").asInt(0) >= 1);
             } finally {
                 first.kill();
@@ -76,6 +79,20 @@ class ResumeAfterCrashIT {
                         messages.toString());
                 assertEquals(epochs.stream().distinct().sorted().toList(), List.of(1, 2, 3, 4), "every epoch trained: " + epochs);
                 assertTrue(epochs.size() <= 5, "at most the interrupted epoch is trained twice: " + epochs);
+
+                // The same request, not interrupted: the two models answer alike, to the last bit.
+                String again = second.post("/v1/fine-tuning/jobs", key, "application/json", request).get("id").asText();
+                JsonNode uninterrupted = awaitJob(second, key, again, node -> List.of("succeeded", "failed", "cancelled")
+                        .contains(node.get("status").asText()));
+                assertEquals("succeeded", uninterrupted.get("status").asText(), uninterrupted.toPrettyString());
+                String texts = JSON.writeValueAsString(Map.of("inputs", List.of("The storm story told by a friend",
+                        "A recipe for the weekend", "The final score of the match"), "topK", 3));
+                JsonNode resumedAnswer = second.post("/v1/models/" + job.get("modelId").asText() + "/predictions", key,
+                        "application/json", texts).get("data");
+                JsonNode uninterruptedAnswer = second.post("/v1/models/" + uninterrupted.get("modelId").asText()
+                        + "/predictions", key, "application/json", texts).get("data");
+                assertEquals(uninterruptedAnswer, resumedAnswer, "the resumed job's model is the uninterrupted run's");
+                assertEquals(uninterrupted.get("result").get("validation"), job.get("result").get("validation"));
             } finally {
                 second.stop();
             }
