@@ -74,6 +74,30 @@ class ChangesTest {
         }, 429));
     }
 
+    @Test
+    void aListenerWhoseConnectionIsCutListensAgainAndHearsTheNextChange() throws Exception {
+        awaitListening();
+        // The database ends the listening connection, as a restart or a network cut would.
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement terminate = connection.prepareStatement("select pg_terminate_backend(pid)"
+                        + " from pg_stat_activity where query = 'LISTEN bonsai_changes' and pid <> pg_backend_pid()");
+                ResultSet terminated = terminate.executeQuery()) {
+            assertTrue(terminated.next() && terminated.getBoolean(1), "the listening connection was found and ended");
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (changes.listening() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(!changes.listening(), "while it cannot hear changes, it says so (and caches stop trusting)");
+        awaitListening();
+
+        String key = Api.newTenant();
+        as(key).get("/v1/models").then().statusCode(200);
+        String tenantId = scalar("select tenant_id from api_keys where key_hash = ?", sha256(key));
+        otherReplica("update api_keys set revoked_at = now() where tenant_id = ?", tenantId, "KEYS:" + tenantId);
+        assertEquals(401, eventually(() -> as(key).get("/v1/models").statusCode(), 401), "heard after reconnecting");
+    }
+
     private static io.restassured.response.Response predict(String key, String model) {
         return as(key).contentType(ContentType.JSON).body(Map.of("inputs", List.of("A goal for the team")))
                 .post("/v1/models/" + model + "/predictions");
