@@ -24,6 +24,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,10 @@ public class FineTuningPages {
         Page<FineTuneJob> page = jobs.list(tenant, PAGE_SIZE, after);
         List<Dataset> ready = datasets.list(tenant, 100, null).data().stream()
                 .filter(d -> "ready".equals(d.status())).toList();
-        List<JobRow> rows = page.data().stream().map(job -> new JobRow(job, names.dataset(tenant, job.dataset()),
+        // A page lists a few datasets many times: each name is read once.
+        Map<String, String> datasetNames = new HashMap<>();
+        List<JobRow> rows = page.data().stream().map(job -> new JobRow(job,
+                datasetNames.computeIfAbsent(job.dataset(), id -> names.dataset(tenant, id)),
                 names.baseModel(job.baseModel()))).toList();
         return list.data("nav", "fine-tuning").data("page", page).data("rows", rows).data("datasets", ready)
                 .data("selectedDataset", dataset == null ? "" : dataset).data("baseModels", baseModels.list())

@@ -36,13 +36,7 @@ class CompressionResumeAfterCrashIT {
     @Test
     void anInterruptedCompressionStartsOverAndStoresEachVariantOnce() throws Exception {
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("pg"), EmbeddedDatabase.DEFAULT_PORT_ANY)) {
-            Map<String, String> environment = Map.of(
-                    "DB_URL", database.datasourceProperties().get("quarkus.datasource.jdbc.url"),
-                    "DB_USER", database.datasourceProperties().get("quarkus.datasource.username"),
-                    "DB_PASSWORD", "",
-                    "BONSAI_ADMIN_KEY", ADMIN_KEY,
-                    "BONSAI_BLOB_DIR", work.resolve("blobs").toString(),
-                    "BONSAI_JOB_HEARTBEAT_INTERVAL", "PT1S");
+            Map<String, String> environment = PackagedServer.replicaOf(database, work, ADMIN_KEY);
             PackagedServer first = PackagedServer.start(environment, work.resolve("server.log"));
             String key;
             String modelId;

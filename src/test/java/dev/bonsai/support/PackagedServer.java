@@ -2,6 +2,7 @@ package dev.bonsai.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bonsai.platform.EmbeddedDatabase;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,6 +34,22 @@ public final class PackagedServer {
         this.process = process;
         this.port = port;
         this.log = log;
+    }
+
+    /**
+     * What a server needs to run on {@code database} with its blobs under {@code work}: a replica
+     * that a crash test kills and starts again (heartbeats every second, so that another replica
+     * takes its jobs over within seconds).
+     */
+    public static Map<String, String> replicaOf(EmbeddedDatabase database, Path work, String adminKey) {
+        Map<String, String> datasource = database.datasourceProperties();
+        return Map.of(
+                "DB_URL", datasource.get("quarkus.datasource.jdbc.url"),
+                "DB_USER", datasource.get("quarkus.datasource.username"),
+                "DB_PASSWORD", "",
+                "BONSAI_ADMIN_KEY", adminKey,
+                "BONSAI_BLOB_DIR", work.resolve("blobs").toString(),
+                "BONSAI_JOB_HEARTBEAT_INTERVAL", "PT1S");
     }
 
     /** Starts a server with these environment variables (PORT is chosen here) without waiting for it. */
