@@ -121,6 +121,15 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /** A job's work stores its events through its attempt, whose writes a takeover fences off. */
+    @Test
+    void workersWriteThroughTheirAttempt() {
+        noClasses().that().implement(dev.bonsai.job.JobScheduler.JobWorker.class)
+                .should().dependOnClassesThat().belongToAnyOf(dev.bonsai.job.JobEvents.class)
+                .as("job workers append events through their Attempt, never JobEvents")
+                .check(classes);
+    }
+
     @Test
     void theRulesWouldCatchAViolation() {
         // Guard against rules that can never fail: the REST layer does import JAX-RS, and the services do use
@@ -137,6 +146,10 @@ class ArchitectureTest {
                 .that().haveSimpleNameEndingWith("Service")
                 .should().dependOnClassesThat().resideInAnyPackage("jakarta.transaction..", "io.quarkus.narayana..")
                 .check(classes));
+        // The services do append events directly; a worker may not.
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> noClasses()
+                .that().haveSimpleNameEndingWith("JobService")
+                .should().dependOnClassesThat().belongToAnyOf(dev.bonsai.job.JobEvents.class).check(classes));
         // A feature reaching into another feature's entity is what the feature rule refuses.
         JavaClasses reaching = new ClassFileImporter().importPackages("dev.bonsai.finetune")
                 .that(JavaClass.Predicates.simpleName("ReachesIntoAnotherFeature"));

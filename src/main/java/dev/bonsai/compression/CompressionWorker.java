@@ -15,7 +15,7 @@ import dev.bonsai.engine.runtime.WebRuntimeProbe;
 import dev.bonsai.engine.text.TokenizationChange;
 import dev.bonsai.engine.train.EncoderTrainer;
 import dev.bonsai.engine.train.HeadTrainer;
-import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.Attempt;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.job.JobStopped;
@@ -66,9 +66,6 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     VariantGraphs graphs;
 
     @Inject
-    JobEvents events;
-
-    @Inject
     ModelService models;
 
     @Inject
@@ -86,18 +83,24 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     }
 
     @Override
-    public void run(String jobId) {
+    public Class<CompressionJobEntity> jobType() {
+        return CompressionJobEntity.class;
+    }
+
+    @Override
+    public JobLifecycle.Outcome run(String jobId) {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        lifecycle.run(CompressionJobEntity.class, jobId,
+        return lifecycle.run(CompressionJobEntity.class, jobId,
                 "Job cancelled; variants measured before the cancellation are kept.",
                 "Compression failed on our side; the job can be created again.", this::compress);
     }
 
     @SuppressWarnings("unchecked")
-    private void compress(CompressionJobEntity job, BooleanSupplier cancelled) throws IOException, SQLException {
+    private void compress(CompressionJobEntity job, Attempt<CompressionJobEntity> attempt) throws IOException, SQLException {
+        BooleanSupplier cancelled = attempt.cancellation();
         ModelService.Source model;
         try {
             model = QuarkusTransaction.requiringNew().call(() -> models.source(job.tenantId, job.modelId));
@@ -105,8 +108,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             throw new JobStopped("model_unavailable", "Model " + job.modelId + " no longer exists.", "model");
         }
         if (job.attempts > 1) {
-            models.deleteJobVariants(job.modelId, job.id);
-            events.message(job.id, "info", "Starting over: the variants of the interrupted attempt were removed.");
+            models.forget(attempt.write(row -> models.removeJobVariants(job.modelId, job.id)));
+            attempt.message("info", "Starting over: the variants of the interrupted attempt were removed.");
         }
         Device device = devices.byId(job.device).orElseThrow();
         BaseModel baseModel = BaseModel.byId(model.baseModel()).orElseThrow();
@@ -128,7 +131,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             evaluatedOn = validationTexts.isEmpty() ? "train" : "validation";
             testTexts = evaluatedOn.equals("train") ? trainTexts : validationTexts;
             testY = evaluatedOn.equals("train") ? trainY : validationY;
-            events.message(job.id, "warning", "The dataset has no test rows; variants are evaluated on its " + evaluatedOn
+            attempt.message("warning", "The dataset has no test rows; variants are evaluated on its " + evaluatedOn
                     + " rows.");
         }
         // The gate and the recommendation are decided on validation rows; the test rows are read once per
@@ -138,7 +141,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             gatedOn = "train";
             validationTexts = trainTexts;
             validationY = trainY;
-            events.message(job.id, "warning", "The dataset has no validation rows; the accuracy gate and the"
+            attempt.message("warning", "The dataset has no validation rows; the accuracy gate and the"
                     + " recommendation use its training rows, which distillation also sees.");
         }
         int[] truth = ints(testY);
@@ -159,13 +162,13 @@ public class CompressionWorker implements JobScheduler.JobWorker {
 
         List<String> recipes = (List<String>) job.request.get("techniques");
         double share = 0.9 / (recipes.size() + 1);
-        events.message(job.id, "info", "Measuring the original on " + testTexts.size() + " " + evaluatedOn + " rows.");
+        attempt.message("info", "Measuring the original on " + testTexts.size() + " " + evaluatedOn + " rows.");
         VariantMeasurement.Measurement originalMeasurement = VariantMeasurement.measure(original, baseTokenizer, maxLength,
                 testTexts, validationTexts, LATENCY_RUNS, blobs.scratchDirectory(), null);
         ClassificationMetrics originalMetrics = ClassificationMetrics.of(truth, originalMeasurement.predictions(), labels);
         ClassificationMetrics originalValidation = ClassificationMetrics.of(validationTruth,
                 originalMeasurement.validationPredictions(), labels);
-        lifecycle.progress(CompressionJobEntity.class, job.id, share);
+        attempt.progress(share);
         List<VariantSelection.Candidate> candidates = new ArrayList<>();
         Map<String, Map<String, Object>> reports = new LinkedHashMap<>();
         Device.Measured originalOnDevice = onDevice(device, original, baseTokenizer, maxLength, testTexts);
@@ -183,7 +186,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                 seed), new Compression.Listener() {
                     @Override
                     public void step(String recipe, String step, String message) {
-                        events.message(job.id, "info", recipe + ": " + message);
+                        attempt.message("info", recipe + ": " + message);
                     }
 
                     @Override
@@ -191,7 +194,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                         // Within the share of the recipe being made, so progress and ETA move during distillation.
                         if (step % 5 == 0 || step == total) {
                             double start = share * (current[0] + 1);
-                            lifecycle.progress(CompressionJobEntity.class, job.id, start + share * 0.9 * step / (double) total);
+                            attempt.progress(start + share * 0.9 * step / (double) total);
                         }
                     }
 
@@ -203,7 +206,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                         figures.put("trainLoss", Math.round(epoch.trainLoss() * 1e6) / 1e6);
                         figures.put("validationAccuracy", epoch.validation().accuracy());
                         figures.put("validationMacroF1", epoch.validation().macroF1());
-                        events.metrics(job.id, recipe + ": distillation epoch " + epoch.epoch() + "/" + total, figures);
+                        attempt.metrics(recipe + ": distillation epoch " + epoch.epoch() + "/" + total, figures);
                     }
                 }, cancelled);
         for (int r = 0; r < recipes.size(); r++) {
@@ -214,7 +217,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                 variant = compression.apply(recipe);
             } catch (EncoderTrainer.DivergedException e) {
                 // One recipe's distillation failing is no reason to lose the others.
-                events.message(job.id, "warning", recipe + " was skipped: its distillation diverged (" + e.getMessage()
+                attempt.message("warning", recipe + " was skipped: its distillation diverged (" + e.getMessage()
                         + ").");
                 continue;
             }
@@ -270,8 +273,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                         testTexts));
             }
             report.put("modelBytes", graph.length);
-            String variantId = models.addVariant(new ModelService.NewVariant(model.modelId(), job.id, sha256, graph.length,
-                    tokenizerSha256, report, stored));
+            int recipeIndex = r;
+            String variantId = attempt.write(row -> models.addVariant(new ModelService.NewVariant(model.modelId(), job.id,
+                    recipeIndex, sha256, graph.length, tokenizerSha256, report, stored)));
             if (variantId == null) {
                 throw new JobStopped("model_unavailable", "Model " + job.modelId + " was deleted during the job.", "model");
             }
@@ -279,9 +283,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             reports.put(variantId, report);
             candidates.add(candidate(variantId, recipe, precision, sized, validation,
                     onDevice(device, graph, variant.tokenizerJson(), maxLength, testTexts)));
-            events.metrics(job.id, recipe + ": " + bytes + " bytes, " + measurement.batch1().p50Millis()
+            attempt.metrics(recipe + ": " + bytes + " bytes, " + measurement.batch1().p50Millis()
                     + " ms at batch 1 (p50), accuracy " + metrics.accuracy(), figures(report));
-            lifecycle.progress(CompressionJobEntity.class, job.id, share * (r + 2));
+            attempt.progress(share * (r + 2));
         }
 
         VariantSelection.Constraints constraints = new VariantSelection.Constraints(
@@ -323,14 +327,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             if (verdict.paretoOptimal()) {
                 frontier.add(id);
             }
-            if (!id.equals(model.originalVariantId())) {
-                models.updateVariantMetrics(id, report);
-            }
             matrix.add(report);
         }
         String recommendedId = outcome.recommended().map(best -> best.candidate().id()).orElse(null);
-        models.recommend(model.modelId(), recommendedId == null || recommendedId.equals(model.originalVariantId()) ? null
-                : recommendedId);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("device", device.id());
         result.put("evaluatedOn", evaluatedOn);
@@ -344,7 +343,18 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         }
         result.put("paretoFrontier", frontier);
         result.put("variants", matrix);
-        lifecycle.succeed(CompressionJobEntity.class, job.id, result, outcome.explanation(), row -> { });
+        // The variants' final figures and the recommendation are stored with the job's end, or not at all.
+        lifecycle.succeed(attempt, result, row -> {
+            for (Map<String, Object> report : matrix) {
+                String id = (String) report.get("variantId");
+                if (!id.equals(model.originalVariantId())) {
+                    models.updateVariantMetrics(id, report);
+                }
+            }
+            models.recommend(model.modelId(), recommendedId == null || recommendedId.equals(model.originalVariantId())
+                    ? null : recommendedId);
+            return outcome.explanation();
+        });
     }
 
     private static VariantSelection.Candidate candidate(String id, String recipe, String precision,

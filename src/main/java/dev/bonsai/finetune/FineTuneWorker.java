@@ -10,7 +10,7 @@ import dev.bonsai.engine.text.TextTokenizer;
 import dev.bonsai.engine.train.EncoderTrainer;
 import dev.bonsai.engine.train.HeadTrainer;
 import dev.bonsai.engine.train.SoftmaxHead;
-import dev.bonsai.job.JobEvents;
+import dev.bonsai.job.Attempt;
 import dev.bonsai.job.JobLifecycle;
 import dev.bonsai.job.JobScheduler;
 import dev.bonsai.job.JobStopped;
@@ -58,9 +58,6 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     BlobStore blobs;
 
     @Inject
-    JobEvents events;
-
-    @Inject
     ModelService models;
 
     @Inject
@@ -76,38 +73,43 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     }
 
     @Override
-    public void run(String jobId) {
+    public Class<FineTuneJobEntity> jobType() {
+        return FineTuneJobEntity.class;
+    }
+
+    @Override
+    public JobLifecycle.Outcome run(String jobId) {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        // The epoch this job's trainer last finished, for its checkpoint's record: the job's own, since a
-        // server runs several jobs at once when BONSAI_JOB_CONCURRENCY is above 1.
-        AtomicInteger lastEpoch = new AtomicInteger();
-        JobCheckpoints checkpoints = new JobCheckpoints(jobId, blobs, lastEpoch::get,
-                warning -> events.message(jobId, "warning", warning));
-        lifecycle.run(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.",
-                "Training failed on our side; the job can be created again.", (job, cancelled) -> {
+        JobLifecycle.Outcome outcome = lifecycle.run(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.",
+                "Training failed on our side; the job can be created again.", (job, attempt) -> {
                     try {
-                        train(job, cancelled, checkpoints, lastEpoch);
+                        train(job, attempt);
                     } catch (EncoderTrainer.DivergedException e) {
                         throw new JobStopped("training_diverged", "Training diverged (" + e.getMessage()
                                 + "); try a lower learningRate.", "hyperparameters.learningRate");
                     }
                 });
         try {
-            if (lifecycle.finished(FineTuneJobEntity.class, jobId)) {
-                checkpoints.discard();
+            if (outcome == JobLifecycle.Outcome.ENDED && lifecycle.finished(FineTuneJobEntity.class, jobId)) {
+                JobCheckpoints.discard(jobId, blobs);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warnf("Could not remove the checkpoint of job %s: %s", jobId, e.getMessage());
         }
+        return outcome;
     }
 
-    private void train(FineTuneJobEntity job, java.util.function.BooleanSupplier cancelled, JobCheckpoints checkpoints,
-            AtomicInteger lastEpoch) throws IOException, SQLException {
+    private void train(FineTuneJobEntity job, Attempt<FineTuneJobEntity> attempt) throws IOException, SQLException {
+        // The epoch this job's trainer last finished, for its checkpoint's record: the job's own, since a
+        // server runs several jobs at once when BONSAI_JOB_CONCURRENCY is above 1.
+        AtomicInteger lastEpoch = new AtomicInteger();
+        JobCheckpoints checkpoints = new JobCheckpoints(attempt, blobs, lastEpoch::get);
+        java.util.function.BooleanSupplier cancelled = attempt.cancellation();
         if (job.checkpointEpoch != null) {
-            events.message(job.id, "info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
+            attempt.message("info", "Resuming training from the checkpoint saved after epoch " + job.checkpointEpoch + ".");
         }
         BaseModel model = BaseModel.byId(job.baseModel).orElseThrow();
         DatasetTexts.Rows rows = read(job.tenantId, job.datasetId, "dataset");
@@ -121,7 +123,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 maxLength = tokenizer.lengthCovering(rows.texts(), AUTO_LENGTH_SHARE, AUTO_LENGTH_STEP, model.maxSequenceLength());
             }
             if (job.checkpointEpoch == null) {
-                events.message(job.id, "info", "Maximum sequence length " + maxLength + " tokens: enough for "
+                attempt.message("info", "Maximum sequence length " + maxLength + " tokens: enough for "
                         + Math.round(AUTO_LENGTH_SHARE * 100) + "% of the dataset's texts (" + model.id() + " reads up to "
                         + model.maxSequenceLength() + ").");
             }
@@ -130,10 +132,10 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
 
         boolean headOnly = job.method.equals("head");
         double embedded = headOnly ? 0.8 : 0.3;
-        float[][] embeddings = embeddings(job, model, options, rows, 0.0, validationRows == null ? embedded : embedded * 0.75,
+        float[][] embeddings = embeddings(attempt, model, options, rows, 0.0, validationRows == null ? embedded : embedded * 0.75,
                 cancelled);
         float[][] validationEmbeddings = validationRows == null ? null
-                : embeddings(job, model, options, validationRows, embedded * 0.75, embedded, cancelled);
+                : embeddings(attempt, model, options, validationRows, embedded * 0.75, embedded, cancelled);
 
         // With a validation dataset of its own, the dataset's validation rows train too (in file order).
         int[] trainAt = rows.indexes(validationRows == null ? EnumSet.of(Split.TRAIN) : EnumSet.of(Split.TRAIN, Split.VALIDATION));
@@ -166,11 +168,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             validationY.forEach(label -> perLabel[label]++);
             long fewest = java.util.Arrays.stream(perLabel).min().orElse(0);
             if (dev.bonsai.dataset.Split.tooFewToChooseOn(validationY.size(), fewest)) {
-                events.message(job.id, "warning", dev.bonsai.dataset.Split.tooFewMessage(validationY.size(), fewest));
+                attempt.message("warning", dev.bonsai.dataset.Split.tooFewMessage(validationY.size(), fewest));
             }
         }
         if (validationX.isEmpty()) {
-            events.message(job.id, "warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
+            attempt.message("warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
             validationX = trainX;
             validationY = trainY;
             validationTexts = trainTexts;
@@ -183,7 +185,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             hyperparameters = HeadTrainer.resolve(null, null, null, hyperparameters.seed(), null,
                     hyperparameters.classWeights(), trainLabels, labels.size());
         }
-        events.message(job.id, "info", (headOnly ? "Training the head: " : "Warming up the head on frozen embeddings: ")
+        attempt.message("info", (headOnly ? "Training the head: " : "Warming up the head on frozen embeddings: ")
                 + hyperparameters.epochs() + " epochs at most, batch " + hyperparameters.batchSize() + ", learning rate "
                 + hyperparameters.learningRate() + ", seed " + hyperparameters.seed() + ".");
         double headFrom = embedded;
@@ -192,13 +194,13 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
                 hyperparameters, (epoch, total) -> {
                     if (headOnly) {
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
+                        attempt.metrics("Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
                         lastEpoch.set(epoch.epoch());
                     }
-                    lifecycle.progress(FineTuneJobEntity.class, job.id, headFrom + (headTo - headFrom) * epoch.epoch() / total);
+                    attempt.progress(headFrom + (headTo - headFrom) * epoch.epoch() / total);
                 }, cancelled, headOnly ? checkpoints : dev.bonsai.engine.train.Checkpoints.NONE);
         if (!headOnly) {
-            events.message(job.id, "info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
+            attempt.message("info", "Head warmed up in " + result.epochs().size() + " epochs (validation macro-F1 "
                     + result.epochs().get(result.bestEpoch() - 1).validation().macroF1() + ").");
         }
         SoftmaxHead head = result.head();
@@ -212,7 +214,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             EncoderTrainer.Settings encoderHyperparameters = encoderHyperparameters(job, model, hyperparameters,
                     maxLength);
             recipe = describe(encoderHyperparameters);
-            events.message(job.id, "info", "Fine-tuning " + (encoderHyperparameters.trainableLayers() >= model.layers()
+            attempt.message("info", "Fine-tuning " + (encoderHyperparameters.trainableLayers() >= model.layers()
                     ? "all " + model.layers() + " layers and the embeddings" : "the top " + encoderHyperparameters.trainableLayers()
                     + " of " + model.layers() + " layers") + " with the head: " + encoderHyperparameters.epochs()
                     + " epochs at most, batch " + encoderHyperparameters.batchSize() + ", learning rate "
@@ -221,12 +223,11 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
                     validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
                     encoderHyperparameters, (epoch, total) -> {
-                        events.metrics(job.id, "Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
+                        attempt.metrics("Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
                         lastEpoch.set(epoch.epoch());
                     }, (step, total) -> {
                         if (step % 5 == 0 || step == total) {
-                            lifecycle.progress(FineTuneJobEntity.class, job.id,
-                                    encoderFrom + (0.95 - encoderFrom) * step / total);
+                            attempt.progress(encoderFrom + (0.95 - encoderFrom) * step / total);
                         }
                     }, cancelled, checkpoints);
             encoderGraph = encoderResult.encoderGraph();
@@ -245,7 +246,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         ClassificationMetrics test = testX.isEmpty() ? null : ClassificationMetrics.of(
                 testY.stream().mapToInt(Integer::intValue).toArray(),
                 SoftmaxHead.argmax(head.probabilities(testX.toArray(float[][]::new))), labels);
-        events.message(job.id, "info", "Best epoch " + bestEpoch + " (validation macro-F1 "
+        attempt.message("info", "Best epoch " + bestEpoch + " (validation macro-F1 "
                 + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
                 + test.macroF1() + "."));
         if (cancelled.getAsBoolean()) {
@@ -281,11 +282,15 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         metrics.put("trainingSamplesPerSecond", samplesPerSecond);
         metrics.put("validation", validation);
         metrics.put("test", test);
-        String modelId = models.create(new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
+        ModelService.NewModel made = new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
                 model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
-                new LinkedHashMap<>(provenance), headSha256));
-        lifecycle.succeed(FineTuneJobEntity.class, job.id, metrics, "Model " + modelId + " is ready.",
-                row -> row.modelId = modelId);
+                new LinkedHashMap<>(provenance), headSha256);
+        // The model is stored with the job's end, by the attempt that holds the job, or not at all.
+        FineTuneJobEntity ended = lifecycle.succeed(attempt, metrics, row -> {
+            row.modelId = models.register(made);
+            return "Model " + row.modelId + " is ready.";
+        });
+        models.announce(made, ended.modelId);
     }
 
     private DatasetTexts.Rows read(String tenantId, String datasetId, String param) throws SQLException {
@@ -301,17 +306,17 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         return IntStream.of(values).boxed().toList();
     }
 
-    private float[][] embeddings(FineTuneJobEntity job, BaseModel model, Encoder.Options options, DatasetTexts.Rows rows,
+    private float[][] embeddings(Attempt<FineTuneJobEntity> attempt, BaseModel model, Encoder.Options options, DatasetTexts.Rows rows,
             double from, double to, java.util.function.BooleanSupplier cancelled) throws IOException, SQLException {
         if (cache.contains(model, options, rows)) {
-            events.message(job.id, "info", "Embeddings of " + rows.texts().size() + " rows taken from the cache.");
+            attempt.message("info", "Embeddings of " + rows.texts().size() + " rows taken from the cache.");
         } else {
-            events.message(job.id, "info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
+            attempt.message("info", "Embedding " + rows.texts().size() + " rows with " + model.id() + ".");
         }
         float[][] embeddings = cache.embed(model, options, rows,
-                done -> lifecycle.progress(FineTuneJobEntity.class, job.id, from + (to - from) * done),
+                done -> attempt.progress(from + (to - from) * done),
                 cancelled);
-        lifecycle.progress(FineTuneJobEntity.class, job.id, to);
+        attempt.progress(to);
         return embeddings;
     }
 

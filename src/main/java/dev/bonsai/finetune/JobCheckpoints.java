@@ -2,6 +2,7 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.engine.train.Checkpoints;
+import dev.bonsai.job.Attempt;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -14,28 +15,28 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
  * A job's training checkpoints in blob storage. The job row names the latest one, so any replica
  * that picks the job up again finds it; the previous blob is removed when a newer one is saved.
+ * Only the attempt that holds the job names a checkpoint: one that lost the job to another cannot
+ * put its own over the newer attempt's.
  */
 final class JobCheckpoints implements Checkpoints {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobCheckpoints.class);
 
+    private final Attempt<FineTuneJobEntity> attempt;
     private final String jobId;
     private final BlobStore blobs;
     private final IntSupplier currentEpoch;
-    private final Consumer<String> warn;
 
-    /** {@code warn} tells the job's events what the tenant should know (a checkpoint that could not be read). */
-    JobCheckpoints(String jobId, BlobStore blobs, IntSupplier currentEpoch, Consumer<String> warn) {
-        this.jobId = jobId;
+    JobCheckpoints(Attempt<FineTuneJobEntity> attempt, BlobStore blobs, IntSupplier currentEpoch) {
+        this.attempt = attempt;
+        this.jobId = attempt.jobId();
         this.blobs = blobs;
         this.currentEpoch = currentEpoch;
-        this.warn = warn;
     }
 
     @Override
@@ -50,7 +51,7 @@ final class JobCheckpoints implements Checkpoints {
     @Override
     public void unreadable(String reason) {
         LOG.warnf("The checkpoint of job %s cannot be read: %s; the job trains from the start.", jobId, reason);
-        warn.accept("The checkpoint saved before the interruption cannot be read (" + reason + "); training starts"
+        attempt.message("warning", "The checkpoint saved before the interruption cannot be read (" + reason + "); training starts"
                 + " again from the first epoch.");
     }
 
@@ -64,8 +65,7 @@ final class JobCheckpoints implements Checkpoints {
         String sha256 = HexFormat.of().formatHex(digest.digest());
         blobs.putFile(sha256, file);
         int epoch = currentEpoch.getAsInt();
-        String previous = QuarkusTransaction.requiringNew().call(() -> {
-            FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
+        String previous = attempt.write(job -> {
             String old = job.checkpoint;
             job.checkpoint = sha256;
             job.checkpointEpoch = epoch;
@@ -76,8 +76,8 @@ final class JobCheckpoints implements Checkpoints {
         }
     }
 
-    /** Removes the job's checkpoint once the job has ended. */
-    void discard() throws IOException {
+    /** Removes the checkpoint of a job that has ended. */
+    static void discard(String jobId, BlobStore blobs) throws IOException {
         String sha256 = QuarkusTransaction.requiringNew().call(() -> {
             FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
             String old = job.checkpoint;

@@ -9,16 +9,19 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
-/** The event log of jobs: appended by workers, read in order by pages and streams. */
+/**
+ * The event log of jobs: appended by workers (through their {@link Attempt}, in the transaction
+ * that checks the attempt still holds the job) and by services, read in order by pages and streams.
+ */
 @ApplicationScoped
 public class JobEvents {
 
-    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    @Transactional
     public void message(String jobId, String level, String message) {
         append(jobId, level, "message", message, null);
     }
 
-    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    @Transactional
     public void metrics(String jobId, String message, Map<String, Object> data) {
         append(jobId, "info", "metrics", message, data);
     }

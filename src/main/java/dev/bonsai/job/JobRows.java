@@ -133,12 +133,17 @@ public final class JobRows<E extends JobEntity, V> {
         return new EventStreams.Snapshot(finished, events.after(id, afterId, 100));
     }
 
-    /** A row as shown, with the number of jobs of its kind ahead of it while it is queued. */
+    /**
+     * A row as shown, with the number of jobs of its kind ahead of it while it is queued: jobs queued
+     * again after an interruption (they have attempts) go before the others, each group in the order
+     * it was created.
+     */
     public V view(E job) {
         Long position = null;
         if (job.status.equals("queued")) {
-            position = entities().createQuery("select count(j) from " + entity() + " j where j.status = 'queued' and j.seq < ?1",
-                    Long.class).setParameter(1, job.seq).getSingleResult();
+            String ahead = job.attempts > 0 ? "j.attempts > 0 and j.seq < ?1" : "(j.attempts > 0 or j.seq < ?1)";
+            position = entities().createQuery("select count(j) from " + entity() + " j where j.status = 'queued' and "
+                    + ahead, Long.class).setParameter(1, job.seq).getSingleResult();
         }
         return view.apply(job, position);
     }

@@ -47,8 +47,8 @@ public class ModelService {
     }
 
     /** A compressed variant to register; its graph (and tokenizer, if its own) are in blob storage. */
-    public record NewVariant(String modelId, String jobId, String sha256, long bytes, String tokenizerSha256,
-            Map<String, Object> metrics, Map<String, Object> provenance) {
+    public record NewVariant(String modelId, String jobId, int recipeIndex, String sha256, long bytes,
+            String tokenizerSha256, Map<String, Object> metrics, Map<String, Object> provenance) {
     }
 
     /**
@@ -75,14 +75,13 @@ public class ModelService {
     @Inject
     jakarta.enterprise.event.Event<ModelCreated> created;
 
-    /** Registers a finished job's model and its original variant, then announces it. */
-    public String create(NewModel request) {
-        String modelId = QuarkusTransaction.requiringNew().call(() -> insert(request));
-        created.fireAsync(new ModelCreated(request.tenantId(), modelId));
-        return modelId;
-    }
-
-    private String insert(NewModel request) {
+    /**
+     * Registers a finished job's model and its original variant in the caller's transaction (the
+     * one that ends the job); {@link #announce} it once that has committed. The database holds one
+     * model per job.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public String register(NewModel request) {
         ModelEntity model = new ModelEntity();
         model.id = Ids.next("mdl");
         model.tenantId = request.tenantId();
@@ -110,7 +109,15 @@ public class ModelService {
         return model.id;
     }
 
-    /** Registers a compressed variant of a model; null when the model was deleted meanwhile. */
+    /** Tells whoever prepares to serve models that a registered one exists. */
+    public void announce(NewModel request, String modelId) {
+        created.fireAsync(new ModelCreated(request.tenantId(), modelId));
+    }
+
+    /**
+     * Registers a compressed variant of a model; null when the model was deleted meanwhile. The
+     * database holds one variant per recipe of a compression job.
+     */
     @Transactional
     public String addVariant(NewVariant request) {
         if (ModelEntity.findById(request.modelId()) == null) {
@@ -125,6 +132,7 @@ public class ModelService {
         variant.bytes = request.bytes();
         variant.tokenizerSha256 = request.tokenizerSha256();
         variant.jobId = request.jobId();
+        variant.recipeIndex = request.recipeIndex();
         variant.metrics = request.metrics();
         variant.provenance = request.provenance();
         variant.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -223,22 +231,32 @@ public class ModelService {
         removeUnused(hashes);
     }
 
+    /** Variants taken out of the database, whose artifacts {@link #forget} removes once that has committed. */
+    public record RemovedVariants(String modelId, List<String> variantIds, List<String> artifacts) {
+    }
+
     /**
-     * Deletes the variants a compression job made (it is starting over after an interruption), with
-     * the artifacts no other variant uses.
+     * Deletes the records of the variants a compression job made (it is starting over after an
+     * interruption) in the caller's transaction; then {@link #forget} them.
      */
-    public void deleteJobVariants(String modelId, String jobId) {
-        List<ModelVariantEntity> made = QuarkusTransaction.requiringNew().call(() -> ModelVariantEntity
-                .<ModelVariantEntity>find("modelId = ?1 and jobId = ?2", modelId, jobId).list());
-        if (made.isEmpty()) {
+    @Transactional(Transactional.TxType.MANDATORY)
+    public RemovedVariants removeJobVariants(String modelId, String jobId) {
+        List<ModelVariantEntity> made = ModelVariantEntity.<ModelVariantEntity>find("modelId = ?1 and jobId = ?2", modelId,
+                jobId).list();
+        if (!made.isEmpty()) {
+            changes.announce(Changes.Kind.MODEL, modelId);
+        }
+        List<String> ids = made.stream().map(variant -> variant.id).toList();
+        return new RemovedVariants(modelId, ids, deleteVariantRecords(made));
+    }
+
+    /** Drops removed variants from every cache and their artifacts no other variant uses from storage. */
+    public void forget(RemovedVariants removed) {
+        if (removed.variantIds().isEmpty()) {
             return;
         }
-        List<String> hashes = QuarkusTransaction.requiringNew().call(() -> {
-            changes.announce(Changes.Kind.MODEL, modelId);
-            return deleteVariantRecords(made);
-        });
-        deleted.fire(new ModelDeleted(modelId, made.stream().map(variant -> variant.id).toList()));
-        removeUnused(hashes);
+        deleted.fire(new ModelDeleted(removed.modelId(), removed.variantIds()));
+        removeUnused(removed.artifacts());
     }
 
     private static List<String> deleteVariantRecords(List<ModelVariantEntity> variants) {

@@ -62,4 +62,8 @@ public class ModelVariantEntity extends PanacheEntityBase {
     /** The compression job that made it; null for the original. */
     @Column(name = "job_id")
     public String jobId;
+
+    /** The place of the variant's recipe in its compression job's request; null for an original. */
+    @Column(name = "recipe_index")
+    public Integer recipeIndex;
 }

@@ -111,6 +111,13 @@ public interface BonsaiConfig {
         /** How often a running job proves its replica alive; a job is revived elsewhere after 4 missed beats. */
         @WithDefault("PT5S")
         java.time.Duration heartbeatInterval();
+
+        /**
+         * What this process is called where it claims jobs ({@code BONSAI_INSTANCE_NAME}); unset, the
+         * host's name (a pod's name on Kubernetes). A random suffix is always added, so two processes
+         * on one host, or hosts whose name cannot be looked up, are told apart.
+         */
+        Optional<String> instanceName();
     }
 
     interface Engine {
