@@ -215,14 +215,6 @@ class PausedReplicaIT {
 
     private static JsonNode awaitJob(PackagedServer server, String key, String jobId, Predicate<JsonNode> condition)
             throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode job = server.get("/v1/fine-tuning/jobs/" + jobId, key);
-            if (condition.test(job)) {
-                return job;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("job " + jobId + " did not get there in time: " + server.get("/v1/fine-tuning/jobs/" + jobId, key));
+        return server.await("/v1/fine-tuning/jobs/" + jobId, key, condition, TIMEOUT);
     }
 }

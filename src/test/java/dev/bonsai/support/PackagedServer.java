@@ -144,6 +144,20 @@ public final class PackagedServer {
         return JSON.readTree(response.body());
     }
 
+    /** GETs {@code path} until what it answers meets {@code condition}; fails with the last answer after {@code timeout}. */
+    public JsonNode await(String path, String key, java.util.function.Predicate<JsonNode> condition, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode answer = get(path, key);
+            if (condition.test(answer)) {
+                return answer;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " did not get there in time: " + get(path, key));
+    }
+
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
