@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * Content-addressed artifact storage: a blob's key is the lowercase hex SHA-256 of its bytes, so
  * the same content is stored once and a key always names the same bytes.
  */
-public interface BlobStore {
+public interface BlobStore extends AutoCloseable {
 
     /**
      * Moves a finished local file into the store under its sha256 (already computed by the caller
@@ -34,8 +34,26 @@ public interface BlobStore {
         return sha256;
     }
 
-    /** Opens a blob for reading; the caller closes the stream. */
+    /**
+     * Opens a blob for reading; the caller closes the stream. A blob that is not stored throws
+     * {@link java.nio.file.NoSuchFileException}.
+     */
     InputStream open(String sha256) throws IOException;
+
+    /**
+     * Opens {@code length} bytes of a blob from byte {@code offset} on (a download's {@code Range}),
+     * without reading what lies outside them where the store can help it.
+     */
+    default InputStream open(String sha256, long offset, long length) throws IOException {
+        InputStream in = open(sha256);
+        try {
+            in.skipNBytes(offset);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+        return new SliceInputStream(in, length);
+    }
 
     boolean exists(String sha256);
 
@@ -48,4 +66,8 @@ public interface BlobStore {
 
     /** Throws when the store cannot be written to; used by the readiness check. */
     void checkWritable() throws IOException;
+
+    /** Releases the store's client and this process's scratch folder. */
+    @Override
+    void close();
 }

@@ -213,8 +213,9 @@ public class ModelService {
         return new Artifact(variant.sha256, variant.bytes, modelId + "-" + variant.id + ".onnx");
     }
 
-    public InputStream open(Artifact artifact) throws IOException {
-        return graphs.open(artifact.sha256());
+    /** {@code length} bytes of an artifact from {@code offset} on: a download's range. */
+    public InputStream open(Artifact artifact, long offset, long length) throws IOException {
+        return graphs.open(artifact.sha256(), offset, length);
     }
 
     /** Deletes the model and its variants; artifacts no other variant uses are removed too. */

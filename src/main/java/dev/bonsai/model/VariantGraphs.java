@@ -44,6 +44,17 @@ public class VariantGraphs {
 
     /** Opens the graph of the variant whose sha256 this is, making it first if it is not stored yet. */
     public InputStream open(String sha256) throws IOException {
+        ensureStored(sha256);
+        return blobs.open(sha256);
+    }
+
+    /** As {@link #open(String)}, {@code length} bytes from {@code offset} on. */
+    public InputStream open(String sha256, long offset, long length) throws IOException {
+        ensureStored(sha256);
+        return blobs.open(sha256, offset, length);
+    }
+
+    private void ensureStored(String sha256) throws IOException {
         if (!blobs.exists(sha256)) {
             Object lock = making.computeIfAbsent(sha256, key -> new Object());
             try {
@@ -56,7 +67,6 @@ public class VariantGraphs {
                 making.remove(sha256, lock);
             }
         }
-        return blobs.open(sha256);
     }
 
     private record Parts(String baseModel, String headSha256, List<String> labels, Map<String, Object> provenance) {

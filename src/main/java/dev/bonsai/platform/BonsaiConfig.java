@@ -153,9 +153,55 @@ public interface BonsaiConfig {
     }
 
     interface Blobs {
-        /** Where artifacts are kept, addressed by sha256 ({@code BONSAI_BLOB_DIR}). */
+        /**
+         * Where artifacts are kept, addressed by sha256 ({@code BONSAI_BLOB_DIR}); with the S3 store,
+         * only this process's scratch files (uploads being received, bundles being built) are kept here.
+         */
         @WithDefault("./data/blobs")
         Path dir();
+
+        /** {@code filesystem} (the default) or {@code s3} ({@code BONSAI_BLOB_STORE}). */
+        @WithDefault("filesystem")
+        Store store();
+
+        S3 s3();
+
+        enum Store {
+            FILESYSTEM, S3
+        }
+
+        interface S3 {
+            /** The bucket, which must exist ({@code BONSAI_S3_BUCKET}); required with the S3 store. */
+            Optional<String> bucket();
+
+            /** The S3-compatible server, e.g. {@code http://minio:9000} ({@code BONSAI_S3_ENDPOINT}); AWS's own when unset. */
+            Optional<java.net.URI> endpoint();
+
+            /** ({@code BONSAI_S3_REGION}) */
+            @WithDefault("us-east-1")
+            String region();
+
+            /**
+             * Access key id ({@code BONSAI_S3_ACCESS_KEY_ID}); with the secret below. When both are
+             * unset, the SDK's default chain is used (AWS_* variables, profiles, IRSA, instance roles).
+             */
+            Optional<String> accessKeyId();
+
+            /** ({@code BONSAI_S3_SECRET_ACCESS_KEY}) never logged. */
+            Optional<String> secretAccessKey();
+
+            /** Bucket in the path rather than the host name, as most S3-compatible servers need ({@code BONSAI_S3_PATH_STYLE}). */
+            @WithDefault("false")
+            boolean pathStyle();
+
+            /** A key prefix, so that one bucket can hold several installations ({@code BONSAI_S3_PREFIX}). */
+            Optional<String> prefix();
+
+            /** Artifacts larger than this are uploaded in parts of this size; at least 5M ({@code BONSAI_S3_PART_SIZE}). */
+            @WithDefault("16M")
+            MemorySize partSize();
+
+        }
     }
 
     interface Datasets {

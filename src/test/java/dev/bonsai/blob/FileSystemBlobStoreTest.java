@@ -36,7 +36,7 @@ class FileSystemBlobStoreTest {
 
         Process holder = holdLock(live.resolve(".lock"));
         try {
-            FileSystemBlobStore.removeLeftovers(tmp);
+            ScratchFolder.removeLeftovers(tmp);
             assertFalse(Files.exists(dead), "the dead process's folder is removed");
             assertTrue(Files.exists(live.resolve(".lock")), "a live process's folder is kept");
             assertTrue(Files.exists(young), "a recent loose file is kept");
@@ -44,7 +44,7 @@ class FileSystemBlobStoreTest {
         } finally {
             holder.destroyForcibly().waitFor();
         }
-        FileSystemBlobStore.removeLeftovers(tmp);
+        ScratchFolder.removeLeftovers(tmp);
         assertFalse(Files.exists(live), "once its process has died, its folder goes too");
     }
 
