@@ -104,6 +104,11 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /** The server's process, for benchmarks that account for its CPU time. */
+    public ProcessHandle process() {
+        return process.toHandle();
+    }
+
     public URI endpoint() {
         return endpoint;
     }
