@@ -71,6 +71,9 @@ public class PredictionService {
     @Inject
     Changes changes;
 
+    @Inject
+    jakarta.enterprise.event.Event<ModelCreated> created;
+
     /** A resolved variant and how to load it. */
     private record Lookup(ModelService.ServingInfo serving, SessionCache.VariantSource source) {
     }
@@ -124,22 +127,30 @@ public class PredictionService {
 
     /** Loads a new model's session, or its head and the shared encoder, before its first request. */
     void modelCreated(@jakarta.enterprise.event.ObservesAsync ModelCreated event) {
-        if (!config.inference().warmOnCreate()) {
+        if (!config.inference().warmOnCreate() || !config.role().servesApi()) {
             return;
         }
         try {
-            ModelService.ServingInfo serving = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
-                    .call(() -> models.serving(event.tenantId(), event.modelId(), "original"));
-            BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
-            SessionCache.VariantSource source = source(serving, baseModel);
-            if (sharesTheBaseEncoder(serving)) {
-                viaSharedEncoder(serving, source, List.of("warm-up"));
-            } else {
-                cache.acquire(source).release();
-            }
+            warm(event.tenantId(), event.modelId(), "original");
         } catch (RuntimeException e) {
             // A model deleted at once, or a busy encoder: the first request loads it instead. Said, not swallowed.
             LOG.infof("Model %s was not warmed up (%s); its first request will load it.", event.modelId(), e.toString());
+        }
+    }
+
+    /**
+     * Loads what predictions with {@code variant} of a model need (its session, or its head and the
+     * shared encoder), running one text through it; {@code variant} null is the one served by default.
+     */
+    void warm(String tenantId, String modelId, String variant) {
+        ModelService.ServingInfo serving = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                .call(() -> models.serving(tenantId, modelId, variant));
+        BaseModel baseModel = BaseModel.byId(serving.baseModel()).orElseThrow();
+        SessionCache.VariantSource source = source(serving, baseModel);
+        if (sharesTheBaseEncoder(serving)) {
+            viaSharedEncoder(serving, source, List.of("warm-up"));
+        } else {
+            cache.acquire(source).release();
         }
     }
 
@@ -159,6 +170,11 @@ public class PredictionService {
     void changed(@Observes(during = TransactionPhase.AFTER_SUCCESS) Changes.Change change) {
         switch (change.kind()) {
             case MODEL -> forget(change.id());
+            case MODEL_CREATED -> {
+                int slash = change.id().indexOf('/');
+                // Off the thread that hears changes: loading a model takes seconds.
+                created.fireAsync(new ModelCreated(change.id().substring(0, slash), change.id().substring(slash + 1)));
+            }
             case EVERYTHING -> lookups.clear();
             default -> { }
         }

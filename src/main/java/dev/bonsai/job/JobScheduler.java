@@ -1,6 +1,7 @@
 package dev.bonsai.job;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import com.github.kagkarlsson.scheduler.task.Execution;
 import com.github.kagkarlsson.scheduler.task.ExecutionComplete;
@@ -72,7 +73,9 @@ public class JobScheduler {
     @Inject
     BonsaiConfig config;
 
+    /** Runs jobs; null on an API replica, which only queues them. */
     private Scheduler scheduler;
+    private SchedulerClient queue;
     private final List<CustomTask<Void>> tasks = new ArrayList<>();
 
     void start(@Observes StartupEvent event) {
@@ -85,6 +88,12 @@ public class JobScheduler {
                     })
                     .execute((instance, context) -> completion(worker.run(instance.getId()))));
         }
+        if (!config.role().runsJobs()) {
+            queue = SchedulerClient.Builder.create(dataSource, new ArrayList<>(tasks)).build();
+            LOG.infof("This replica (%s) queues jobs for the workers and runs none (BONSAI_ROLE=%s)", instance.name(),
+                    config.role().name().toLowerCase(java.util.Locale.ROOT));
+            return;
+        }
         scheduler = Scheduler.create(dataSource, new ArrayList<>(tasks))
                 .schedulerName(instance::name)
                 .threads(config.jobs().concurrency())
@@ -95,6 +104,7 @@ public class JobScheduler {
                 .shutdownMaxWait(SHUTDOWN_WAIT)
                 .build();
         scheduler.start();
+        queue = scheduler;
         LOG.infof("Job scheduler started as %s with %d worker thread(s)", instance.name(), config.jobs().concurrency());
     }
 
@@ -113,7 +123,7 @@ public class JobScheduler {
     public void schedule(String taskName, String jobId) {
         CustomTask<Void> task = tasks.stream().filter(candidate -> candidate.getName().equals(taskName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no worker for " + taskName));
-        scheduler.schedule(task.instance(jobId), Instant.now());
+        queue.schedule(task.instance(jobId), Instant.now());
     }
 
     private static CompletionHandler<Void> completion(JobLifecycle.Outcome outcome) {

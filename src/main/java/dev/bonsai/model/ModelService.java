@@ -72,9 +72,6 @@ public class ModelService {
                 chosen.provenance, chosen.tokenizerSha256, chosen.headSha256);
     }
 
-    @Inject
-    jakarta.enterprise.event.Event<ModelCreated> created;
-
     /**
      * Registers a finished job's model and its original variant in the caller's transaction (the
      * one that ends the job); {@link #announce} it once that has committed. The database holds one
@@ -109,9 +106,13 @@ public class ModelService {
         return model.id;
     }
 
-    /** Tells whoever prepares to serve models that a registered one exists. */
+    /**
+     * Tells whoever prepares to serve models, on every replica, that a registered one exists; call
+     * once the registration has committed.
+     */
     public void announce(NewModel request, String modelId) {
-        created.fireAsync(new ModelCreated(request.tenantId(), modelId));
+        QuarkusTransaction.requiringNew().run(
+                () -> changes.announce(Changes.Kind.MODEL_CREATED, request.tenantId() + "/" + modelId));
     }
 
     /**
@@ -197,6 +198,17 @@ public class ModelService {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<Model.Variant> listVariants(String tenantId, String modelId) {
         return variants(find(tenantId, modelId).id).stream().map(Model.Variant::of).toList();
+    }
+
+    /** A model of some tenant's, for work the platform does across tenants (loading models at start). */
+    public record ModelRef(String tenantId, String modelId) {
+    }
+
+    /** The {@code limit} most recently created models of all tenants, newest first. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<ModelRef> newest(int limit) {
+        return ModelEntity.<ModelEntity>find("order by createdAt desc, id desc").page(0, limit).list().stream()
+                .map(model -> new ModelRef(model.tenantId, model.id)).toList();
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

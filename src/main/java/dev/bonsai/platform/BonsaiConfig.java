@@ -13,6 +13,27 @@ public interface BonsaiConfig {
     /** The operator's key ({@code BONSAI_ADMIN_KEY}); generated on first start when unset. */
     Optional<String> adminKey();
 
+    /** What this process does ({@code BONSAI_ROLE}): serve the API, run jobs, or both. */
+    @WithDefault("all")
+    Role role();
+
+    enum Role {
+        /** Serves the API and the dashboard, and queues jobs for workers; never trains. */
+        API,
+        /** Runs jobs; serves only health and metrics. */
+        WORKER,
+        /** Both: the embedded default. */
+        ALL;
+
+        public boolean servesApi() {
+            return this != WORKER;
+        }
+
+        public boolean runsJobs() {
+            return this != API;
+        }
+    }
+
     Database database();
 
     Blobs blobs();
@@ -85,6 +106,17 @@ public interface BonsaiConfig {
         /** Load a new model's session (or its head and shared encoder) as soon as it is created. */
         @WithDefault("true")
         boolean warmOnCreate();
+
+        /**
+         * Models (the most recently created, with the variant each serves by default) a starting
+         * API replica loads before it reports ready ({@code BONSAI_INFERENCE_WARM_AT_START}); 0 for none.
+         */
+        @WithDefault("20")
+        int warmAtStart();
+
+        /** The longest a starting replica stays not ready while it loads them ({@code BONSAI_INFERENCE_WARM_AT_START_TIMEOUT}). */
+        @WithDefault("PT3M")
+        java.time.Duration warmAtStartTimeout();
 
         /** Rows the shared encoder runs at once for head-method models (dynamic batching). */
         @WithDefault("32")

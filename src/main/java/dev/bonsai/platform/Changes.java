@@ -37,6 +37,8 @@ public class Changes {
     public enum Kind {
         /** A model was deleted or what it serves changed (its recommended variant, its variants). */
         MODEL,
+        /** A model was created (id: {@code tenantId/modelId}): API replicas load it to serve it. */
+        MODEL_CREATED,
         /** A tenant's API keys changed (one was revoked). */
         KEYS,
         /** A tenant's prediction rate limit changed. */
