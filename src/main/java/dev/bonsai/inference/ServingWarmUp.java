@@ -2,6 +2,7 @@ package dev.bonsai.inference;
 
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -52,7 +53,8 @@ public class ServingWarmUp implements HealthCheck {
 
     private void warmUp() {
         try {
-            List<ModelService.ModelRef> newest = models.newest(config.inference().warmAtStart());
+            List<ModelService.ModelRef> newest = QuarkusTransaction.requiringNew()
+                    .call(() -> models.newest(config.inference().warmAtStart()));
             total = newest.size();
             for (ModelService.ModelRef model : newest) {
                 if (timedOut()) {

@@ -47,7 +47,7 @@ public class HttpEdge {
 
     void install(@Observes Router router) {
         long limit = maxBodySize.asLongValue();
-        router.route().order(Integer.MIN_VALUE + 1).handler(context -> {
+        router.route().order(Integer.MIN_VALUE + 2).handler(context -> {
             HttpServerRequest request = context.request();
             if (!parses(request.uri())) {
                 context.response().putHeader(HttpHeaders.CONNECTION, "close");

@@ -25,8 +25,9 @@ public class WorkerRoutes {
         if (config.role().servesApi()) {
             return;
         }
-        router.route().order(Integer.MIN_VALUE + 2).handler(context -> {
-            if (context.normalizedPath().startsWith("/q/")) {
+        // Ahead of HttpEdge's checks (keys included): a worker has no API to authenticate for.
+        router.route().order(Integer.MIN_VALUE + 1).handler(context -> {
+            if (context.request().path() != null && context.request().path().startsWith("/q/")) {
                 context.next();
                 return;
             }

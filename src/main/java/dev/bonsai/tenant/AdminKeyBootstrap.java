@@ -2,6 +2,7 @@ package dev.bonsai.tenant;
 
 import dev.bonsai.platform.BonsaiConfig;
 import dev.bonsai.platform.Ids;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,12 +20,17 @@ import java.util.Optional;
 public class AdminKeyBootstrap {
 
     static final int MIN_ADMIN_KEY_LENGTH = 16;
+    /** The advisory lock replicas starting at once take in turn, so that one stores the key and the rest find it. */
+    private static final long BOOTSTRAP_LOCK = 0x626f6e7361690001L;
 
     @Inject
     BonsaiConfig config;
 
     @Transactional
     void onStart(@Observes StartupEvent event) {
+        Panache.getEntityManager()
+                .createNativeQuery("select cast(pg_advisory_xact_lock(?1) as text)").setParameter(1, BOOTSTRAP_LOCK)
+                .getSingleResult();
         Optional<String> configured = config.adminKey().filter(key -> !key.isBlank());
         if (configured.isPresent()) {
             String key = configured.get().strip();

@@ -3,19 +3,27 @@ package dev.bonsai.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.bonsai.support.ReplicaChecks.awaitEvent;
+import static dev.bonsai.support.ReplicaChecks.awaitJob;
+import static dev.bonsai.support.ReplicaChecks.awaitLog;
+import static dev.bonsai.support.ReplicaChecks.ended;
+import static dev.bonsai.support.ReplicaChecks.events;
+import static dev.bonsai.support.ReplicaChecks.holderOf;
+import static dev.bonsai.support.ReplicaChecks.modelsOf;
+import static dev.bonsai.support.ReplicaChecks.signal;
+import static dev.bonsai.support.ReplicaChecks.TIMEOUT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.platform.EmbeddedDatabase;
 import dev.bonsai.support.Api;
 import dev.bonsai.support.PackagedServer;
+import dev.bonsai.support.ReplicaChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -31,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PausedReplicaIT {
 
     private static final String ADMIN_KEY = "paused-replica-admin-key-01";
-    private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STARTED_AS = Pattern.compile("Job scheduler started as (\\S+) ");
 
@@ -64,7 +71,7 @@ class PausedReplicaIT {
                 // 1. Paused past its heartbeats, then woken.
                 String paused = api.post("/v1/fine-tuning/jobs", key, "application/json", request).get("id").asText();
                 awaitJob(api, key, paused, job -> job.path("checkpointEpoch").asInt(0) >= 1);
-                int holder = holderOf(logs, paused, 1);
+                int holder = holderOf(List.of(logs), paused, 1);
                 PackagedServer other = replicas[1 - holder];
                 signal("STOP", replicas[holder]);
                 long pausedAt = System.nanoTime();
@@ -75,7 +82,7 @@ class PausedReplicaIT {
                 } finally {
                     signal("CONT", replicas[holder]);
                 }
-                JsonNode job = awaitJob(other, key, paused, PausedReplicaIT::ended);
+                JsonNode job = awaitJob(other, key, paused, ReplicaChecks::ended);
                 assertEquals("succeeded", job.get("status").asText(), job.toPrettyString());
                 awaitLog(logs[holder], "Attempt 1 of job " + paused + " no longer holds it");
                 List<JsonNode> events = events(other, key, paused);
@@ -101,13 +108,13 @@ class PausedReplicaIT {
                 PackagedServer survivor = other;
                 String released = survivor.post("/v1/fine-tuning/jobs", key, "application/json", request).get("id").asText();
                 awaitJob(survivor, key, released, node -> node.path("checkpointEpoch").asInt(0) >= 1);
-                int stopped = holderOf(logs, released, 1);
+                int stopped = holderOf(List.of(logs), released, 1);
                 long stopAt = System.nanoTime();
                 replicas[stopped].stop();
                 PackagedServer remaining = replicas[1 - stopped];
                 awaitEvent(remaining, key, released, m -> m.startsWith("Job resumed after an interruption (attempt 2)"));
                 double takeoverSeconds = (System.nanoTime() - stopAt) / 1e9;
-                JsonNode second = awaitJob(remaining, key, released, PausedReplicaIT::ended);
+                JsonNode second = awaitJob(remaining, key, released, ReplicaChecks::ended);
                 assertEquals("succeeded", second.get("status").asText(), second.toPrettyString());
                 List<String> secondMessages = events(remaining, key, released).stream()
                         .map(event -> event.get("message").asText()).toList();
@@ -148,73 +155,9 @@ class PausedReplicaIT {
         }
     }
 
-    private static boolean ended(JsonNode job) {
-        return List.of("succeeded", "failed", "cancelled").contains(job.get("status").asText());
-    }
-
     private static String instanceName(Path log) throws Exception {
         Matcher matcher = STARTED_AS.matcher(Files.readString(log));
         assertTrue(matcher.find(), "the log names the instance");
         return matcher.group(1);
-    }
-
-    /** Which replica's log says it runs this attempt of the job. */
-    private static int holderOf(Path[] logs, String jobId, int attempt) throws Exception {
-        String line = "Job " + jobId + ": attempt " + attempt + " runs on";
-        for (int i = 0; i < logs.length; i++) {
-            if (Files.readString(logs[i]).contains(line)) {
-                return i;
-            }
-        }
-        throw new AssertionError("no replica says it runs " + jobId);
-    }
-
-    private static void signal(String name, PackagedServer replica) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(replica.process().pid())).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -" + name);
-    }
-
-    private static int modelsOf(PackagedServer server, String key, String jobId) throws Exception {
-        int count = 0;
-        for (JsonNode model : server.get("/v1/models?limit=100", key).get("data")) {
-            if (model.get("jobId").asText().equals(jobId)) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    private static List<JsonNode> events(PackagedServer server, String key, String jobId) throws Exception {
-        List<JsonNode> events = new ArrayList<>();
-        server.get("/v1/fine-tuning/jobs/" + jobId + "/events?limit=100", key).get("data").forEach(events::add);
-        return events;
-    }
-
-    private static void awaitEvent(PackagedServer server, String key, String jobId, Predicate<String> message)
-            throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (events(server, key, jobId).stream().anyMatch(event -> message.test(event.get("message").asText()))) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no such event of " + jobId + ": " + events(server, key, jobId));
-    }
-
-    private static void awaitLog(Path log, String text) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the log never said '" + text + "'");
-    }
-
-    private static JsonNode awaitJob(PackagedServer server, String key, String jobId, Predicate<JsonNode> condition)
-            throws Exception {
-        return server.await("/v1/fine-tuning/jobs/" + jobId, key, condition, TIMEOUT);
     }
 }
