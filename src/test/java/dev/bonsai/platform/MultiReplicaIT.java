@@ -164,6 +164,9 @@ class MultiReplicaIT {
                 }
                 assertEquals(jobs.size(), warmUp.get("data").get("models").asInt(), ready.toPrettyString());
                 assertEquals(jobs.size(), warmUp.get("data").get("loaded").asInt(), ready.toPrettyString());
+                long asked = System.nanoTime();
+                api1Again.post("/v1/models/" + modelId + "/predictions", key, "application/json", texts);
+                double firstPredictionMillis = (System.nanoTime() - asked) / 1e6;
 
                 // A deleted model and a revoked key, seen by every replica at once.
                 assertEquals(204, api2.send("DELETE", "/v1/models/" + modelId, key, null, null).statusCode());
@@ -176,7 +179,8 @@ class MultiReplicaIT {
                 awaitStatus(api2, key, 401);
 
                 System.out.printf("Takeover after kill -9 of a worker: %.1f s; after kill -STOP: %.1f s (heartbeats every 1 s,"
-                        + " 4 missed); %d jobs, each ended once with one model%n", killTakeover, pauseTakeover, jobs.size());
+                        + " 4 missed); %d jobs, each ended once with one model; first prediction of an API replica"
+                        + " started again, once ready: %.0f ms%n", killTakeover, pauseTakeover, jobs.size(), firstPredictionMillis);
             } finally {
                 for (PackagedServer replica : running) {
                     if (replica.process().isAlive()) {
