@@ -48,6 +48,12 @@ final class JobCheckpoints implements Checkpoints {
         return Optional.of(blobs.open(sha256));
     }
 
+    /** Saved in the middle of an epoch when this server shuts down, so that the next attempt goes on from that step. */
+    @Override
+    public boolean requested() {
+        return attempt.stopping();
+    }
+
     @Override
     public void unreadable(String reason) {
         LOG.warnf("The checkpoint of job %s cannot be read: %s; the job trains from the start.", jobId, reason);

@@ -74,4 +74,12 @@ public final class Attempt<E extends JobEntity> {
     public BooleanSupplier cancellation() {
         return lifecycle.cancellation(this);
     }
+
+    /**
+     * True once this process is shutting down: work that can save where it is should do so now,
+     * before its next {@link #cancellation()} check gives the job back.
+     */
+    public boolean stopping() {
+        return lifecycle.shuttingDown();
+    }
 }

@@ -262,6 +262,10 @@ public class JobLifecycle {
     }
 
     /** From now on running attempts stop at their next check and queue their jobs again. */
+    boolean shuttingDown() {
+        return shuttingDown;
+    }
+
     void shutDown() {
         shuttingDown = true;
     }

@@ -123,6 +123,9 @@ class PausedReplicaIT {
                 assertTrue(secondMessages.stream().noneMatch(m -> m.startsWith("The replica running this job stopped")),
                         "given back, not found abandoned: " + secondMessages);
                 assertEquals(1, modelsOf(remaining, key, released));
+                // Given back in the middle of an epoch, it went on from the step it had reached: the same model.
+                assertEquals(job.get("result").get("validation"), second.get("result").get("validation"),
+                        "the job given back on SIGTERM makes the model of the same request run through");
                 System.out.printf("Takeover after SIGTERM: %.1f s (the job resumed on the other replica)%n", takeoverSeconds);
 
                 // 3. Two jobs at once on one server (BONSAI_JOB_CONCURRENCY=2): each keeps its own state.

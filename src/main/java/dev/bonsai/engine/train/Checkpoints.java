@@ -23,6 +23,15 @@ public interface Checkpoints {
 
     void save(Writer writer) throws IOException;
 
+    /**
+     * Whether the state should be saved now, in the middle of an epoch (the process is about to
+     * stop): a trainer that can asks before each step, saves where it is, and then meets its
+     * cancellation check. Between epochs it saves anyway.
+     */
+    default boolean requested() {
+        return false;
+    }
+
     /** The saved state could not be read ({@code reason} says why): training starts from the beginning. */
     default void unreadable(String reason) {
     }

@@ -8,7 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Everything the encoder trainer needs to go on after a completed epoch, as saved in {@link Checkpoints}. */
+/**
+ * Everything the encoder trainer needs to go on, as saved in {@link Checkpoints}: after a completed
+ * epoch, or in the middle of one ({@link #nextBatchStart} above 0), when the order of the epoch
+ * under way, the loss summed so far and the steps taken let it go on with the next batch.
+ */
 final class EncoderState {
 
     /** Names the trainer in its checkpoints, which the other trainer refuses. */
@@ -25,11 +29,18 @@ final class EncoderState {
     ArrayList<HeadTrainer.Epoch> epochs = new ArrayList<>();
     long trainingNanos;
     long samples;
+    /** The first training row of the next batch of epoch {@code epochsDone + 1}; 0 between epochs. */
+    int nextBatchStart;
+    double partialLossSum;
+    double partialWeightSum;
 
     void write(OutputStream out) throws IOException {
         Map<String, Object> figures = TrainerCheckpoints.progress(epochsDone, step, shuffle, order, selection, epochs);
         figures.put("trainingNanos", trainingNanos);
         figures.put("samples", samples);
+        figures.put("nextBatchStart", nextBatchStart);
+        figures.put("partialLossSum", partialLossSum);
+        figures.put("partialWeightSum", partialWeightSum);
         Map<String, float[]> floats = new LinkedHashMap<>();
         parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
         moments.forEach((name, pair) -> {
@@ -53,6 +64,10 @@ final class EncoderState {
         state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), HeadTrainer.Epoch[].class)));
         state.trainingNanos = figures.path("trainingNanos").asLong();
         state.samples = figures.path("samples").asLong();
+        // Absent from checkpoints written between epochs by earlier versions: 0 is "between epochs".
+        state.nextBatchStart = figures.path("nextBatchStart").asInt(0);
+        state.partialLossSum = figures.path("partialLossSum").asDouble(0);
+        state.partialWeightSum = figures.path("partialWeightSum").asDouble(0);
         state.parameters = new LinkedHashMap<>();
         state.moments = new HashMap<>();
         for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {

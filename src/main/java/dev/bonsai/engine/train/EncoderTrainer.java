@@ -173,10 +173,26 @@ public final class EncoderTrainer {
             long trainingNanos = state.trainingNanos;
             long samples = state.samples;
             for (int epoch = state.epochsDone + 1; epoch <= hyperparameters.epochs() && !state.selection.stopped(); epoch++) {
-                shuffle.shuffle(order);
-                double lossSum = 0;
-                double weightSum = 0;
-                for (int start = 0; start < n; start += hyperparameters.batchSize()) {
+                // Resumed in the middle of this epoch: its order is the one saved, its loss sums go on.
+                int resumeAt = state.nextBatchStart;
+                double lossSum = resumeAt > 0 ? state.partialLossSum : 0;
+                double weightSum = resumeAt > 0 ? state.partialWeightSum : 0;
+                state.nextBatchStart = 0;
+                if (resumeAt == 0) {
+                    shuffle.shuffle(order);
+                }
+                for (int start = resumeAt; start < n; start += hyperparameters.batchSize()) {
+                    if (checkpoints.requested()) {
+                        state.epochsDone = epoch - 1;
+                        state.nextBatchStart = start;
+                        state.partialLossSum = lossSum;
+                        state.partialWeightSum = weightSum;
+                        state.step = step;
+                        state.trainingNanos = trainingNanos;
+                        state.samples = samples;
+                        save(checkpoints, state, trainable, moments);
+                        state.nextBatchStart = 0;
+                    }
                     if (cancelled.getAsBoolean()) {
                         throw new HeadTrainer.CancelledException();
                     }
@@ -238,15 +254,7 @@ public final class EncoderTrainer {
                 state.trainingNanos = trainingNanos;
                 state.samples = samples;
                 if (checkpoints != Checkpoints.NONE) {
-                    state.parameters = snapshot(trainable);
-                    state.moments = new HashMap<>();
-                    for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
-                        state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
-                            entry.getValue()[1].toFloatArray()});
-                    }
-                    TrainerCheckpoints.save(checkpoints, state::write);
-                    state.parameters = null;
-                    state.moments = null;
+                    save(checkpoints, state, trainable, moments);
                 }
             }
             boolean stoppedEarly = epochs.size() < hyperparameters.epochs();
@@ -406,6 +414,20 @@ public final class EncoderTrainer {
         return Autograd.attach(step, Autograd.attach(step, Autograd.attach(step, softLoss.mul(DjlEncoder.constant(step, (float) teacher.softWeight())))
                 .add(Autograd.attach(step, labelLoss.mul(DjlEncoder.constant(step, (float) (1 - teacher.softWeight()))))))
                 .add(Autograd.attach(step, embeddingLoss.mul(DjlEncoder.constant(step, (float) teacher.embeddingWeight())))));
+    }
+
+    /** Saves the state with the current weights and optimizer moments, which it holds only while it is written. */
+    private static void save(Checkpoints checkpoints, EncoderState state, Map<String, NDArray> trainable,
+            Map<String, NDArray[]> moments) {
+        state.parameters = snapshot(trainable);
+        state.moments = new HashMap<>();
+        for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
+            state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
+                entry.getValue()[1].toFloatArray()});
+        }
+        TrainerCheckpoints.save(checkpoints, state::write);
+        state.parameters = null;
+        state.moments = null;
     }
 
     private static LinkedHashMap<String, float[]> snapshot(Map<String, NDArray> trainable) {

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checkpoints that a later release can read: the format's round trip and refusals, the shuffle that
- * replaced java.util.Random, and training interrupted after an epoch and resumed from its checkpoint
- * ending with exactly the model of an uninterrupted run, for a head and for an encoder.
+ * replaced java.util.Random, and training interrupted after an epoch (or, for an encoder, in the
+ * middle of one, when its process is about to stop) and resumed from its checkpoint ending with
+ * exactly the model of an uninterrupted run, for a head and for an encoder.
  */
 class CheckpointsTest {
 
@@ -43,6 +44,8 @@ class CheckpointsTest {
     private static final class Memory implements Checkpoints {
         byte[] saved;
         int saves;
+        /** What {@link #requested()} answers: a process about to stop. */
+        boolean stopping;
         final List<String> unreadable = new ArrayList<>();
 
         @Override
@@ -56,6 +59,11 @@ class CheckpointsTest {
             writer.writeTo(out);
             saved = out.toByteArray();
             saves++;
+        }
+
+        @Override
+        public boolean requested() {
+            return stopping;
         }
 
         @Override
@@ -188,6 +196,45 @@ class CheckpointsTest {
         assertEquals(describe(whole.epochs()), describe(resumed.epochs()));
         assertArrayEquals(whole.encoderGraph(), resumed.encoderGraph(), "the same encoder, bit for bit");
         assertTrue(Arrays.deepEquals(whole.head().weights(), resumed.head().weights()));
+    }
+
+    @Test
+    void anEncoderStoppedInTheMiddleOfAnEpochGoesOnFromThatStepToTheSameModel() {
+        List<String> texts = data.texts.subList(0, 45);
+        int[] y = data.labelArray(0, 45);
+        List<String> validation = data.texts.subList(45, 60);
+        int[] vy = data.labelArray(45, 60);
+        EncoderTrainer.Settings settings = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01, EncoderTrainer.DROPOUT, 5, 5, 2,
+                64, new double[] {1, 1, 1});
+        EncoderTrainer.Result whole = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
+                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+
+        // 45 rows in batches of 8: six steps an epoch. The process is told to stop after step 9, in epoch 2.
+        Memory memory = new Memory();
+        long[] stepsTaken = {0};
+        int[] epochsEnded = {0};
+        assertThrows(HeadTrainer.CancelledException.class, () -> new EncoderTrainer().train(MODEL, baseGraph, texts, y,
+                validation, vy, SmallDataset.LABELS, warmHead, settings, (e, t) -> epochsEnded[0]++, (step, total) -> {
+                    stepsTaken[0] = step;
+                    memory.stopping = step == 9;
+                }, () -> memory.stopping, memory));
+        assertEquals(1, epochsEnded[0]);
+        assertEquals(9, stepsTaken[0]);
+        assertEquals(2, memory.saves, "saved after epoch 1, and again before step 10 when told to stop");
+        memory.stopping = false;
+        long[] firstStep = {0};
+        EncoderTrainer.Result resumed = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
+                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (step, total) -> {
+                    if (firstStep[0] == 0) {
+                        firstStep[0] = step;
+                    }
+                }, () -> false, memory);
+
+        assertEquals(10, firstStep[0], "the resumed run goes on with step 10, not with the start of epoch 2");
+        assertEquals(describe(whole.epochs()), describe(resumed.epochs()), "epoch 2's loss sums the steps of both runs");
+        assertArrayEquals(whole.encoderGraph(), resumed.encoderGraph(), "the same encoder, bit for bit");
+        assertTrue(Arrays.deepEquals(whole.head().weights(), resumed.head().weights()));
+        assertTrue(memory.unreadable.isEmpty());
     }
 
     /** Epochs as text: their records hold arrays, which records compare by reference. */
