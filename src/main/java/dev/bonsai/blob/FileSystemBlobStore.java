@@ -93,8 +93,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public void checkWritable() throws IOException {
-        Path probe = Files.createTempFile(scratchDirectory(), "ready", ".probe");
-        Files.delete(probe);
+        scratch.checkWritable();
         Files.createDirectories(root.resolve("sha256"));
         if (!Files.isWritable(root.resolve("sha256"))) {
             throw new IOException("the blob folder is not writable");

@@ -203,8 +203,7 @@ public final class S3BlobStore implements BlobStore {
     /** Writes and removes a small object of this process's own, and checks the local scratch folder. */
     @Override
     public void checkWritable() throws IOException {
-        Path probe = Files.createTempFile(scratchDirectory(), "ready", ".probe");
-        Files.delete(probe);
+        scratch.checkWritable();
         try {
             client.putObject(request -> request.bucket(bucket).key(probeKey), RequestBody.empty());
             client.deleteObject(request -> request.bucket(bucket).key(probeKey));

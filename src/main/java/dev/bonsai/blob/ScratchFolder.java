@@ -49,6 +49,12 @@ final class ScratchFolder implements AutoCloseable {
         return own;
     }
 
+    /** Throws unless a file can be made (and removed) in this process's folder. */
+    void checkWritable() throws IOException {
+        Path probe = Files.createTempFile(path(), "ready", ".probe");
+        Files.delete(probe);
+    }
+
     private void open() throws IOException {
         Files.createDirectories(tmp);
         removeLeftovers(tmp);

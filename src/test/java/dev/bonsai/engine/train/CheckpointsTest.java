@@ -179,10 +179,8 @@ class CheckpointsTest {
         int[] y = data.labelArray(0, 45);
         List<String> validation = data.texts.subList(45, 60);
         int[] vy = data.labelArray(45, 60);
-        EncoderTrainer.Settings settings = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01, EncoderTrainer.DROPOUT, 5, 5, 2,
-                64, new double[] {1, 1, 1});
-        EncoderTrainer.Result whole = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
-                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+        EncoderTrainer.Settings settings = ENCODER_SETTINGS;
+        EncoderTrainer.Result whole = uninterruptedEncoder();
 
         Memory memory = new Memory();
         int[] epochs = {0};
@@ -204,10 +202,8 @@ class CheckpointsTest {
         int[] y = data.labelArray(0, 45);
         List<String> validation = data.texts.subList(45, 60);
         int[] vy = data.labelArray(45, 60);
-        EncoderTrainer.Settings settings = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01, EncoderTrainer.DROPOUT, 5, 5, 2,
-                64, new double[] {1, 1, 1});
-        EncoderTrainer.Result whole = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
-                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+        EncoderTrainer.Settings settings = ENCODER_SETTINGS;
+        EncoderTrainer.Result whole = uninterruptedEncoder();
 
         // 45 rows in batches of 8: six steps an epoch. The process is told to stop after step 9, in epoch 2.
         Memory memory = new Memory();
@@ -235,6 +231,21 @@ class CheckpointsTest {
         assertArrayEquals(whole.encoderGraph(), resumed.encoderGraph(), "the same encoder, bit for bit");
         assertTrue(Arrays.deepEquals(whole.head().weights(), resumed.head().weights()));
         assertTrue(memory.unreadable.isEmpty());
+    }
+
+    /** Two epochs of 45 rows in batches of 8 (six steps an epoch), two layers trained. */
+    private static final EncoderTrainer.Settings ENCODER_SETTINGS = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01,
+            EncoderTrainer.DROPOUT, 5, 5, 2, 64, new double[] {1, 1, 1});
+    private static EncoderTrainer.Result uninterrupted;
+
+    /** The encoder trained on the first 45 rows without interruption, once for the tests that compare with it. */
+    private static synchronized EncoderTrainer.Result uninterruptedEncoder() {
+        if (uninterrupted == null) {
+            uninterrupted = new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), data.labelArray(0, 45),
+                    data.texts.subList(45, 60), data.labelArray(45, 60), SmallDataset.LABELS, warmHead, ENCODER_SETTINGS,
+                    (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+        }
+        return uninterrupted;
     }
 
     /** Epochs as text: their records hold arrays, which records compare by reference. */
