@@ -76,9 +76,24 @@ final class JobCheckpoints implements Checkpoints {
             job.checkpoint = sha256;
             job.checkpointEpoch = epoch;
             return old;
-        });
+        }, () -> discardUnnamed(sha256));
         if (previous != null && !previous.equals(sha256)) {
             blobs.delete(previous);
+        }
+    }
+
+    /** An attempt that lost the job stored a checkpoint nobody will read: removed, unless the job names the same bytes. */
+    private void discardUnnamed(String sha256) {
+        try {
+            boolean named = QuarkusTransaction.requiringNew().call(() -> {
+                FineTuneJobEntity job = FineTuneJobEntity.findById(jobId);
+                return job != null && sha256.equals(job.checkpoint);
+            });
+            if (!named) {
+                blobs.delete(sha256);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Could not remove the checkpoint a lost attempt of job %s stored: %s", jobId, e.getMessage());
         }
     }
 

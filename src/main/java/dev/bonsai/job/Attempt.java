@@ -50,6 +50,20 @@ public final class Attempt<E extends JobEntity> {
         return lifecycle.write(this, work);
     }
 
+    /**
+     * As {@link #write(Function)}, for work that names something stored beforehand (a checkpoint
+     * blob): when this attempt has lost the job, {@code orphaned} removes what nothing will name,
+     * and then {@link ClaimLost} goes on.
+     */
+    public <T> T write(Function<E, T> work, Runnable orphaned) {
+        try {
+            return lifecycle.write(this, work);
+        } catch (ClaimLost lost) {
+            orphaned.run();
+            throw lost;
+        }
+    }
+
     public void message(String level, String message) {
         lifecycle.message(this, level, message);
     }

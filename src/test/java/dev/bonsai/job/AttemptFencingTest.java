@@ -81,6 +81,11 @@ class AttemptFencingTest {
         assertThrows(ClaimLost.class, () -> first.metrics("Epoch 2", Map.of("epoch", 2)));
         assertThrows(ClaimLost.class, () -> first.progress(0.5));
         assertThrows(ClaimLost.class, () -> first.write(row -> row.checkpoint = "a-stale-checkpoint"));
+        List<String> orphaned = new ArrayList<>();
+        assertThrows(ClaimLost.class, () -> first.write(row -> row.checkpoint = "another", () -> orphaned.add("another")));
+        assertEquals(List.of("another"), orphaned, "what the lost attempt stored for its write is handed back to remove");
+        second.write(row -> row.checkpointEpoch = null, () -> orphaned.add("held"));
+        assertEquals(List.of("another"), orphaned, "the attempt that holds the job keeps what it stored");
         assertThrows(ClaimLost.class, () -> first.cancellation().getAsBoolean(), "its work stops at its next check");
         assertThrows(ClaimLost.class, () -> lifecycle.succeed(first, Map.of("from", "first"), row -> {
             row.modelId = "mdl_stale";
