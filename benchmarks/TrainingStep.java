@@ -4,7 +4,7 @@
 //   java -cp <classpath> benchmarks/TrainingStep.java TEXTS.csv ROWS OUT_DIR [BASE_MODEL] [MAX_LENGTH] [TIMED_RUNS]
 //
 // The first ROWS rows of TEXTS.csv are the batch. The head is trained on the frozen embeddings of
-// the 256 rows after them first, as a job warms it up before full fine-tuning; then EncoderTrainer.step takes one step
+// the 256 rows after them first, as a job warms it up before full fine-tuning; then OneTrainingStep.step takes one step
 // (learning rate 2e-5, weight decay 0.01, gradients clipped to norm 1) and times TIMED_RUNS more
 // forward and backward passes. OUT_DIR receives step.json (tokens, labels, loss, settings, timings)
 // and little-endian float32 files: base/ (the weights before), gradient/ and updated/, one per role.
@@ -14,8 +14,8 @@ import dev.bonsai.dataset.LabelledTextFile;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.graph.TransformerWeights;
 import dev.bonsai.engine.runtime.Encoder;
-import dev.bonsai.engine.train.EncoderTrainer;
 import dev.bonsai.engine.train.HeadTrainer;
+import dev.bonsai.engine.train.OneTrainingStep;
 import dev.bonsai.engine.train.SoftmaxHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -61,7 +61,7 @@ public class TrainingStep {
         SoftmaxHead head = new HeadTrainer().train(x, headY, x, headY, labels, headSettings, (epoch, total) -> { },
                 () -> false).head();
 
-        EncoderTrainer.Step step = EncoderTrainer.step(model, graph, head, texts, y, classWeights, maxLength, learningRate,
+        OneTrainingStep.Step step = OneTrainingStep.step(model, graph, head, texts, y, classWeights, maxLength, learningRate,
                 weightDecay, timedRuns);
 
         Map<String, long[]> shapes = new LinkedHashMap<>();

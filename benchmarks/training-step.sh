@@ -9,9 +9,10 @@ TEXTS=${1:-../shared/datasets/sst2/test.csv}
 ROWS=${2:-16}
 OUT=${3:-target/training-step}
 PYTHON=${PYTHON:-/usr/bin/python3}
-./mvnw -B -q compile -Dcodegen.skip=true
+# The step is taken by OneTrainingStep, which lives with the engine's tests.
+./mvnw -B -q test-compile -Dcodegen.skip=true
 ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/benchmark.classpath -Dcodegen.skip=true > /dev/null
-java benchmarks/PathingJar.java target/benchmark-classpath.jar "target/classes:$(cat target/benchmark.classpath)"
+java benchmarks/PathingJar.java target/benchmark-classpath.jar "target/classes:target/test-classes:$(cat target/benchmark.classpath)"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), 1 intra-op thread"
 java -Xmx4g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
   -cp target/benchmark-classpath.jar benchmarks/TrainingStep.java "$TEXTS" "$ROWS" "$OUT" all-minilm-l6-v2 64 10

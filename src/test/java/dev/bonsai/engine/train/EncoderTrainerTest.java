@@ -241,7 +241,7 @@ class EncoderTrainerTest {
         List<String> texts = data.texts.subList(45, 53);
         int[] labels = data.labelArray(45, 53);
         double[] classWeights = {1, 1, 1};
-        EncoderTrainer.Step step = EncoderTrainer.step(MODEL, baseGraph, warmHead, texts, labels, classWeights, 64, 2e-5,
+        OneTrainingStep.Step step = OneTrainingStep.step(MODEL, baseGraph, warmHead, texts, labels, classWeights, 64, 2e-5,
                 0.01, 0);
         assertTrue(step.loss() > 0.05, "rows the head was not trained on leave something to learn: " + step.loss());
         TransformerWeights weights = TransformerWeights.read(baseGraph);
@@ -267,7 +267,7 @@ class EncoderTrainerTest {
                     values[k] += delta;
                     graph = weights.withWeights(Map.of(role, values));
                 }
-                losses[side] = EncoderTrainer.step(MODEL, graph, head, texts, labels, classWeights, 64, 2e-5, 0.01, 0).loss();
+                losses[side] = OneTrainingStep.step(MODEL, graph, head, texts, labels, classWeights, 64, 2e-5, 0.01, 0).loss();
             }
             double numeric = (losses[0] - losses[1]) / (2 * h);
             assertEquals(gradient[k], numeric, 0.01 * Math.abs(gradient[k]) + 1e-6, role + "[" + k + "]");
