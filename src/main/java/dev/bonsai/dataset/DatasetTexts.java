@@ -66,6 +66,29 @@ public class DatasetTexts {
         }
     }
 
+    /**
+     * Up to {@code limit} texts of the tenant's dataset, those of {@code preferred} first, in file
+     * order; none when the dataset is gone. For samples (a bundle's parity texts), not for training.
+     */
+    public List<String> sample(String tenantId, String datasetId, Split preferred, int limit) throws SQLException {
+        List<String> texts = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("select r.text from dataset_rows r"
+                        + " join datasets d on d.id = r.dataset_id and d.tenant_id = ?"
+                        + " where r.dataset_id = ? order by (r.split = ?) desc, r.row_index limit ?")) {
+            query.setString(1, tenantId);
+            query.setString(2, datasetId);
+            query.setShort(3, preferred.code());
+            query.setInt(4, limit);
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    texts.add(result.getString(1));
+                }
+            }
+        }
+        return texts;
+    }
+
     private static Optional<Rows> read(Connection connection, String tenantId, String datasetId) throws SQLException {
         String sha256;
         try (PreparedStatement query = connection.prepareStatement(

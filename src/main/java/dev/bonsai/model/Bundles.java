@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.compress.VocabularyPruning;
 import dev.bonsai.engine.runtime.ClassifierRunner;
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,9 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -65,7 +63,7 @@ public class Bundles {
     VariantGraphs graphs;
 
     @Inject
-    AgroalDataSource dataSource;
+    DatasetTexts datasetTexts;
 
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
@@ -130,7 +128,7 @@ public class Bundles {
         int maxLength = ModelService.maxSequenceLength(variant.provenance, baseModel);
         byte[] servingTokenizer = VocabularyPruning.servingTokenizer(tokenizer, maxLength);
         List<ParityRow> parityRows = parityRows(graph, servingTokenizer, maxLength, model.labels,
-                parityTexts(model.datasetId));
+                parityTexts(model.tenantId, model.datasetId));
         StringBuilder parity = new StringBuilder();
         for (ParityRow row : parityRows) {
             parity.append(new ObjectMapper().writeValueAsString(row)).append('\n');
@@ -280,22 +278,13 @@ public class Bundles {
     }
 
     /** Up to 16 texts of the dataset's test split (any split if it has none); generic sentences if it is gone. */
-    private List<String> parityTexts(String datasetId) throws IOException {
-        List<String> texts = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement(
-                        "select text from dataset_rows where dataset_id = ? order by (split = 2) desc, row_index limit ?")) {
-            query.setString(1, datasetId);
-            query.setInt(2, PARITY_ROWS);
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    texts.add(result.getString(1));
-                }
-            }
+    private List<String> parityTexts(String tenantId, String datasetId) throws IOException {
+        try {
+            List<String> texts = datasetTexts.sample(tenantId, datasetId, Split.TEST, PARITY_ROWS);
+            return texts.isEmpty() ? FALLBACK_TEXTS : texts;
         } catch (SQLException e) {
             throw new IOException("could not read parity texts", e);
         }
-        return texts.isEmpty() ? FALLBACK_TEXTS : texts;
     }
 
     private static Map<String, Object> specialTokens() {
