@@ -5,17 +5,13 @@ import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.compress.Compression;
-import dev.bonsai.job.EventStreams;
-import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobRows;
-import dev.bonsai.job.JobScheduler;
+import dev.bonsai.job.JobService;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.Ids;
-import dev.bonsai.platform.Page;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -29,7 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Compression jobs: the request is checked and "auto" expanded into recipes before a job is queued. */
 @ApplicationScoped
-public class CompressionJobService implements DatasetService.UsageCheck {
+public class CompressionJobService extends JobService<CompressionJobEntity, CompressionJob> implements DatasetService.UsageCheck {
 
     static final String TASK = "compress";
     /** No device answer is worth waiting longer for; anything larger is a mistake, not a constraint. */
@@ -58,21 +54,13 @@ public class CompressionJobService implements DatasetService.UsageCheck {
     @Inject
     DeviceCatalog devices;
 
-    @Inject
-    JobScheduler scheduler;
-
-    @Inject
-    JobEvents events;
-
-    private JobRows<CompressionJobEntity, CompressionJob> rows;
-
-    @PostConstruct
-    void rows() {
-        rows = new JobRows<>(CompressionJobEntity.class, "compression job", TASK, CompressionJob::of, events, scheduler);
+    @Override
+    protected Kind<CompressionJobEntity, CompressionJob> kind() {
+        return new Kind<>(CompressionJobEntity.class, "compression job", TASK, CompressionJob::of);
     }
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        JobRows.Created<CompressionJob> created = rows.create(tenantId, idempotencyKey, request, () -> {
+        JobRows.Created<CompressionJob> created = rows().create(tenantId, idempotencyKey, request, () -> {
             Map<String, Object> resolved = validate(tenantId, request);
             CompressionJobEntity job = new CompressionJobEntity();
             job.id = Ids.next("cmpjob");
@@ -89,7 +77,7 @@ public class CompressionJobService implements DatasetService.UsageCheck {
     @Override
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<String> usedBy(String tenantId, String datasetId) {
-        for (CompressionJobEntity job : rows.active(tenantId)) {
+        for (CompressionJobEntity job : rows().active(tenantId)) {
             String trainedOn;
             try {
                 trainedOn = models.source(tenantId, job.modelId).datasetId();
@@ -194,30 +182,4 @@ public class CompressionJobService implements DatasetService.UsageCheck {
         return recipes;
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public CompressionJob get(String tenantId, String id) {
-        return rows.get(tenantId, id);
-    }
-
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public Page<CompressionJob> list(String tenantId, Integer limit, String after) {
-        return rows.list(tenantId, limit, after);
-    }
-
-    /** See {@link dev.bonsai.job.JobEntity#requestCancel()}. */
-    @Transactional
-    public CompressionJob cancel(String tenantId, String id) {
-        return rows.cancel(tenantId, id);
-    }
-
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public void checkOwned(String tenantId, String id) {
-        rows.find(tenantId, id);
-    }
-
-    /** For live streams, which run on their own threads: opens its own transaction. */
-    @Transactional
-    public EventStreams.Snapshot eventsAfter(String id, long afterId) {
-        return rows.eventsAfter(id, afterId);
-    }
 }

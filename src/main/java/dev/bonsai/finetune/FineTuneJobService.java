@@ -2,19 +2,14 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.dataset.DatasetService;
 import dev.bonsai.engine.BaseModel;
-import dev.bonsai.job.EventStreams;
-import dev.bonsai.job.JobEvents;
 import dev.bonsai.job.JobRows;
-import dev.bonsai.job.JobScheduler;
+import dev.bonsai.job.JobService;
 import dev.bonsai.platform.Ids;
-import dev.bonsai.platform.Page;
 import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +19,7 @@ import java.util.Optional;
 
 /** Fine-tuning jobs: everything checkable is checked before a job is queued. */
 @ApplicationScoped
-public class FineTuneJobService implements DatasetService.UsageCheck {
+public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJob> implements DatasetService.UsageCheck {
 
     static final String TASK = "fine-tune";
     static final List<String> METHODS = List.of("head", "partial", "full");
@@ -54,21 +49,13 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
     @Inject
     DatasetService datasets;
 
-    @Inject
-    JobScheduler scheduler;
-
-    @Inject
-    JobEvents events;
-
-    private JobRows<FineTuneJobEntity, FineTuneJob> rows;
-
-    @PostConstruct
-    void rows() {
-        rows = new JobRows<>(FineTuneJobEntity.class, "fine-tuning job", TASK, FineTuneJob::of, events, scheduler);
+    @Override
+    protected Kind<FineTuneJobEntity, FineTuneJob> kind() {
+        return new Kind<>(FineTuneJobEntity.class, "fine-tuning job", TASK, FineTuneJob::of);
     }
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
-        JobRows.Created<FineTuneJob> created = rows.create(tenantId, idempotencyKey, request, () -> {
+        JobRows.Created<FineTuneJob> created = rows().create(tenantId, idempotencyKey, request, () -> {
             Map<String, Object> hyperparameters = validate(tenantId, request);
             FineTuneJobEntity job = new FineTuneJobEntity();
             job.id = Ids.next("ftjob");
@@ -163,37 +150,10 @@ public class FineTuneJobService implements DatasetService.UsageCheck {
         }
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public FineTuneJob get(String tenantId, String id) {
-        return rows.get(tenantId, id);
-    }
-
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public Page<FineTuneJob> list(String tenantId, Integer limit, String after) {
-        return rows.list(tenantId, limit, after);
-    }
-
-    /** See {@link dev.bonsai.job.JobEntity#requestCancel()}. */
-    @Transactional
-    public FineTuneJob cancel(String tenantId, String id) {
-        return rows.cancel(tenantId, id);
-    }
-
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public void checkOwned(String tenantId, String id) {
-        rows.find(tenantId, id);
-    }
-
-    /** For live streams, which run on their own threads: opens its own transaction. */
-    @Transactional
-    public EventStreams.Snapshot eventsAfter(String id, long afterId) {
-        return rows.eventsAfter(id, afterId);
-    }
-
     @Override
     public Optional<String> usedBy(String tenantId, String datasetId) {
         // A tenant has few jobs waiting or running; its validation dataset is kept with the hyperparameters.
-        for (FineTuneJobEntity job : rows.active(tenantId)) {
+        for (FineTuneJobEntity job : rows().active(tenantId)) {
             if (datasetId.equals(job.datasetId)) {
                 return Optional.of("fine-tuning job " + job.id + " is " + job.status + " on it.");
             }

@@ -1,0 +1,70 @@
+package dev.bonsai.job;
+
+import dev.bonsai.platform.Page;
+import jakarta.annotation.PostConstruct;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.util.function.BiFunction;
+
+/**
+ * What the service of every job kind answers the same way: get, list, cancel, ownership, and the
+ * events a live stream reads, each in its transaction. A kind's service extends it, names its
+ * rows ({@link #rows()}), and adds what is its own: validating and creating a request.
+ *
+ * @param <E> the kind's job rows
+ * @param <V> how a job is shown
+ */
+public abstract class JobService<E extends JobEntity, V> {
+
+    @Inject
+    JobScheduler scheduler;
+
+    @Inject
+    JobEvents events;
+
+    private JobRows<E, V> rows;
+
+    /** The kind's entity, the name problems call a job by ("fine-tuning job"), its task, and how a row is shown. */
+    public record Kind<E extends JobEntity, V>(Class<E> type, String noun, String task, BiFunction<E, Long, V> view) {
+    }
+
+    protected abstract Kind<E, V> kind();
+
+    @PostConstruct
+    void makeRows() {
+        Kind<E, V> kind = kind();
+        rows = new JobRows<>(kind.type(), kind.noun(), kind.task(), kind.view(), events, scheduler);
+    }
+
+    /** The rows of this kind: creation under an idempotency key, lookups by tenant. */
+    protected JobRows<E, V> rows() {
+        return rows;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public V get(String tenantId, String id) {
+        return rows.get(tenantId, id);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<V> list(String tenantId, Integer limit, String after) {
+        return rows.list(tenantId, limit, after);
+    }
+
+    /** See {@link JobEntity#requestCancel()}. */
+    @Transactional
+    public V cancel(String tenantId, String id) {
+        return rows.cancel(tenantId, id);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void checkOwned(String tenantId, String id) {
+        rows.find(tenantId, id);
+    }
+
+    /** For live streams, which run on their own threads: opens its own transaction. */
+    @Transactional
+    public EventStreams.Snapshot eventsAfter(String id, long afterId) {
+        return rows.eventsAfter(id, afterId);
+    }
+}
