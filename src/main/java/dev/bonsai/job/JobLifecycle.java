@@ -261,11 +261,12 @@ public class JobLifecycle {
         });
     }
 
-    /** From now on running attempts stop at their next check and queue their jobs again. */
+    /** Whether this process is shutting down, so that work saves where it is before its next check. */
     boolean shuttingDown() {
         return shuttingDown;
     }
 
+    /** From now on running attempts stop at their next check and queue their jobs again. */
     void shutDown() {
         shuttingDown = true;
     }

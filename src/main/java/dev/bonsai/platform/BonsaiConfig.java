@@ -232,7 +232,6 @@ public interface BonsaiConfig {
             /** Artifacts larger than this are uploaded in parts of this size; at least 5M ({@code BONSAI_S3_PART_SIZE}). */
             @WithDefault("16M")
             MemorySize partSize();
-
         }
     }
 

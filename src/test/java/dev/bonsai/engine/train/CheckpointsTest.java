@@ -175,21 +175,14 @@ class CheckpointsTest {
 
     @Test
     void anEncoderResumedFromItsCheckpointEndsAsAnUninterruptedOne() {
-        List<String> texts = data.texts.subList(0, 45);
-        int[] y = data.labelArray(0, 45);
-        List<String> validation = data.texts.subList(45, 60);
-        int[] vy = data.labelArray(45, 60);
-        EncoderTrainer.Settings settings = ENCODER_SETTINGS;
         EncoderTrainer.Result whole = uninterruptedEncoder();
 
         Memory memory = new Memory();
         int[] epochs = {0};
-        assertThrows(HeadTrainer.CancelledException.class, () -> new EncoderTrainer().train(MODEL, baseGraph, texts, y,
-                validation, vy, SmallDataset.LABELS, warmHead, settings, (e, t) -> epochs[0]++, (s, t) -> { },
+        assertThrows(HeadTrainer.CancelledException.class, () -> trainEncoder((e, t) -> epochs[0]++, (s, t) -> { },
                 () -> epochs[0] >= 1, memory));
         assertEquals(1, memory.saves);
-        EncoderTrainer.Result resumed = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
-                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (s, t) -> { }, () -> false, memory);
+        EncoderTrainer.Result resumed = trainEncoder((e, t) -> { }, (s, t) -> { }, () -> false, memory);
 
         assertEquals(describe(whole.epochs()), describe(resumed.epochs()));
         assertArrayEquals(whole.encoderGraph(), resumed.encoderGraph(), "the same encoder, bit for bit");
@@ -198,19 +191,13 @@ class CheckpointsTest {
 
     @Test
     void anEncoderStoppedInTheMiddleOfAnEpochGoesOnFromThatStepToTheSameModel() {
-        List<String> texts = data.texts.subList(0, 45);
-        int[] y = data.labelArray(0, 45);
-        List<String> validation = data.texts.subList(45, 60);
-        int[] vy = data.labelArray(45, 60);
-        EncoderTrainer.Settings settings = ENCODER_SETTINGS;
         EncoderTrainer.Result whole = uninterruptedEncoder();
 
         // 45 rows in batches of 8: six steps an epoch. The process is told to stop after step 9, in epoch 2.
         Memory memory = new Memory();
         long[] stepsTaken = {0};
         int[] epochsEnded = {0};
-        assertThrows(HeadTrainer.CancelledException.class, () -> new EncoderTrainer().train(MODEL, baseGraph, texts, y,
-                validation, vy, SmallDataset.LABELS, warmHead, settings, (e, t) -> epochsEnded[0]++, (step, total) -> {
+        assertThrows(HeadTrainer.CancelledException.class, () -> trainEncoder((e, t) -> epochsEnded[0]++, (step, total) -> {
                     stepsTaken[0] = step;
                     memory.stopping = step == 9;
                 }, () -> memory.stopping, memory));
@@ -219,8 +206,7 @@ class CheckpointsTest {
         assertEquals(2, memory.saves, "saved after epoch 1, and again before step 10 when told to stop");
         memory.stopping = false;
         long[] firstStep = {0};
-        EncoderTrainer.Result resumed = new EncoderTrainer().train(MODEL, baseGraph, texts, y, validation, vy,
-                SmallDataset.LABELS, warmHead, settings, (e, t) -> { }, (step, total) -> {
+        EncoderTrainer.Result resumed = trainEncoder((e, t) -> { }, (step, total) -> {
                     if (firstStep[0] == 0) {
                         firstStep[0] = step;
                     }
@@ -241,11 +227,17 @@ class CheckpointsTest {
     /** The encoder trained on the first 45 rows without interruption, once for the tests that compare with it. */
     private static synchronized EncoderTrainer.Result uninterruptedEncoder() {
         if (uninterrupted == null) {
-            uninterrupted = new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), data.labelArray(0, 45),
-                    data.texts.subList(45, 60), data.labelArray(45, 60), SmallDataset.LABELS, warmHead, ENCODER_SETTINGS,
-                    (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+            uninterrupted = trainEncoder((e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
         }
         return uninterrupted;
+    }
+
+    /** Trains the encoder with {@link #ENCODER_SETTINGS} on rows 0-44, validated on rows 45-59. */
+    private static EncoderTrainer.Result trainEncoder(HeadTrainer.Listener epochs, EncoderTrainer.StepListener steps,
+            java.util.function.BooleanSupplier cancelled, Checkpoints checkpoints) {
+        return new EncoderTrainer().train(MODEL, baseGraph, data.texts.subList(0, 45), data.labelArray(0, 45),
+                data.texts.subList(45, 60), data.labelArray(45, 60), SmallDataset.LABELS, warmHead, ENCODER_SETTINGS,
+                epochs, steps, cancelled, checkpoints);
     }
 
     /** Epochs as text: their records hold arrays, which records compare by reference. */
