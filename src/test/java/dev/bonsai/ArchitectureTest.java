@@ -124,7 +124,7 @@ class ArchitectureTest {
     /** A job's work stores its events through its attempt, whose writes a takeover fences off. */
     @Test
     void workersWriteThroughTheirAttempt() {
-        noClasses().that().implement(dev.bonsai.job.JobScheduler.JobWorker.class)
+        noClasses().that().implement(dev.bonsai.job.JobWorker.class)
                 .should().dependOnClassesThat().belongToAnyOf(dev.bonsai.job.JobEvents.class)
                 .as("job workers append events through their Attempt, never JobEvents")
                 .check(classes);

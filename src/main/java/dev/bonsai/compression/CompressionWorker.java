@@ -2,6 +2,7 @@ package dev.bonsai.compression;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.LabelledTexts;
 import dev.bonsai.dataset.Split;
 import dev.bonsai.device.Device;
 import dev.bonsai.device.DeviceCatalog;
@@ -17,8 +18,8 @@ import dev.bonsai.engine.train.EncoderTrainer;
 import dev.bonsai.engine.train.HeadTrainer;
 import dev.bonsai.job.Attempt;
 import dev.bonsai.job.JobLifecycle;
-import dev.bonsai.job.JobScheduler;
 import dev.bonsai.job.JobStopped;
+import dev.bonsai.job.JobWorker;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
@@ -34,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.IntStream;
 
 /**
  * Runs a compression job outside any transaction: measures the original, applies each recipe,
@@ -45,7 +45,7 @@ import java.util.stream.IntStream;
  * measured.
  */
 @ApplicationScoped
-public class CompressionWorker implements JobScheduler.JobWorker {
+public class CompressionWorker implements JobWorker<CompressionJobEntity> {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -88,18 +88,18 @@ public class CompressionWorker implements JobScheduler.JobWorker {
     }
 
     @Override
-    public JobLifecycle.Outcome run(String jobId) {
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
-        return lifecycle.run(CompressionJobEntity.class, jobId,
-                "Job cancelled; variants measured before the cancellation are kept.",
-                "Compression failed on our side; the job can be created again.", this::compress);
+    public String cancelledMessage() {
+        return "Job cancelled; variants measured before the cancellation are kept.";
     }
 
+    @Override
+    public String failedMessage() {
+        return "Compression failed on our side; the job can be created again.";
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
-    private void compress(CompressionJobEntity job, Attempt<CompressionJobEntity> attempt) throws IOException, SQLException {
+    public void work(CompressionJobEntity job, Attempt<CompressionJobEntity> attempt) throws IOException, SQLException {
         BooleanSupplier cancelled = attempt.cancellation();
         ModelService.Source model;
         try {
@@ -117,39 +117,28 @@ public class CompressionWorker implements JobScheduler.JobWorker {
                 "dataset_unavailable", "The model's dataset " + model.datasetId() + " was deleted; compression needs its"
                 + " texts to evaluate and distil.", "model"));
         List<String> labels = model.labels();
-        int[] trainAt = rows.indexes(Split.TRAIN);
-        int[] validationAt = rows.indexes(Split.VALIDATION);
-        int[] testAt = rows.indexes(Split.TEST);
-        List<String> trainTexts = rows.texts(trainAt);
-        List<Integer> trainY = IntStream.of(rows.labels(trainAt, labels)).boxed().toList();
-        List<String> validationTexts = rows.texts(validationAt);
-        List<Integer> validationY = IntStream.of(rows.labels(validationAt, labels)).boxed().toList();
-        List<String> testTexts = rows.texts(testAt);
-        List<Integer> testY = IntStream.of(rows.labels(testAt, labels)).boxed().toList();
+        LabelledTexts trainSet = rows.labelled(Split.TRAIN, labels);
+        LabelledTexts validationSet = rows.labelled(Split.VALIDATION, labels);
+        LabelledTexts testSet = rows.labelled(Split.TEST, labels);
         String evaluatedOn = "test";
-        if (testTexts.isEmpty()) {
-            evaluatedOn = validationTexts.isEmpty() ? "train" : "validation";
-            testTexts = evaluatedOn.equals("train") ? trainTexts : validationTexts;
-            testY = evaluatedOn.equals("train") ? trainY : validationY;
+        if (testSet.isEmpty()) {
+            evaluatedOn = validationSet.isEmpty() ? "train" : "validation";
+            testSet = evaluatedOn.equals("train") ? trainSet : validationSet;
             attempt.message("warning", "The dataset has no test rows; variants are evaluated on its " + evaluatedOn
                     + " rows.");
         }
         // The gate and the recommendation are decided on validation rows; the test rows are read once per
         // variant, for the figures reported, and inform no step (vocabulary, calibration, distillation, selection).
         String gatedOn = "validation";
-        if (validationTexts.isEmpty()) {
+        if (validationSet.isEmpty()) {
             gatedOn = "train";
-            validationTexts = trainTexts;
-            validationY = trainY;
+            validationSet = trainSet;
             attempt.message("warning", "The dataset has no validation rows; the accuracy gate and the"
                     + " recommendation use its training rows, which distillation also sees.");
         }
-        int[] truth = ints(testY);
-        int[] validationTruth = ints(validationY);
-        List<String> vocabularyTexts = new ArrayList<>(trainTexts);
-        if (validationTexts != trainTexts) {
-            vocabularyTexts.addAll(validationTexts);
-        }
+        List<String> testTexts = testSet.texts();
+        List<String> validationTexts = validationSet.texts();
+        List<String> vocabularyTexts = validationSet == trainSet ? trainSet.texts() : trainSet.plus(validationSet).texts();
         byte[] original;
         try (InputStream in = graphs.open(model.originalSha256())) {
             original = in.readAllBytes();
@@ -165,8 +154,9 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         attempt.message("info", "Measuring the original on " + testTexts.size() + " " + evaluatedOn + " rows.");
         VariantMeasurement.Measurement originalMeasurement = VariantMeasurement.measure(original, baseTokenizer, maxLength,
                 testTexts, validationTexts, LATENCY_RUNS, blobs.scratchDirectory(), null);
-        ClassificationMetrics originalMetrics = ClassificationMetrics.of(truth, originalMeasurement.predictions(), labels);
-        ClassificationMetrics originalValidation = ClassificationMetrics.of(validationTruth,
+        ClassificationMetrics originalMetrics = ClassificationMetrics.of(testSet.labels(), originalMeasurement.predictions(),
+                labels);
+        ClassificationMetrics originalValidation = ClassificationMetrics.of(validationSet.labels(),
                 originalMeasurement.validationPredictions(), labels);
         attempt.progress(share);
         List<VariantSelection.Candidate> candidates = new ArrayList<>();
@@ -182,7 +172,7 @@ public class CompressionWorker implements JobScheduler.JobWorker {
         long seed = ModelService.trainingSeed(model.provenance(), DEFAULT_SEED);
         int[] current = {0};
         Compression compression = new Compression(new Compression.Source(baseModel, original, baseTokenizer, maxLength,
-                trainTexts, ints(trainY), validationTexts, ints(validationY), vocabularyTexts,
+                trainSet.texts(), trainSet.labels(), validationTexts, validationSet.labels(), vocabularyTexts,
                 seed), new Compression.Listener() {
                     @Override
                     public void step(String recipe, String step, String message) {
@@ -226,8 +216,8 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             VariantMeasurement.Measurement measurement = VariantMeasurement.measure(variant.graph(),
                     variant.tokenizerJson(), maxLength, testTexts, validationTexts, LATENCY_RUNS, blobs.scratchDirectory(),
                     new VariantMeasurement.Reference(original, baseTokenizer));
-            ClassificationMetrics metrics = ClassificationMetrics.of(truth, measurement.predictions(), labels);
-            ClassificationMetrics validation = ClassificationMetrics.of(validationTruth,
+            ClassificationMetrics metrics = ClassificationMetrics.of(testSet.labels(), measurement.predictions(), labels);
+            ClassificationMetrics validation = ClassificationMetrics.of(validationSet.labels(),
                     measurement.validationPredictions(), labels);
             if (cancelled.getAsBoolean()) {
                 throw new HeadTrainer.CancelledException();
@@ -439,10 +429,6 @@ public class CompressionWorker implements JobScheduler.JobWorker {
             figures.put(key, report.get(key));
         }
         return figures;
-    }
-
-    private static int[] ints(List<Integer> values) {
-        return values.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static double round(double value) {

@@ -37,13 +37,20 @@ public class DatasetTexts {
             return indexes(EnumSet.of(split));
         }
 
-        public List<String> texts(int[] indexes) {
-            return IntStream.of(indexes).mapToObj(texts::get).toList();
+        /** The rows at {@code indexes}, their labels as positions in {@code order}. */
+        public LabelledTexts labelled(int[] indexes, List<String> order) {
+            return new LabelledTexts(IntStream.of(indexes).mapToObj(texts::get).toList(),
+                    IntStream.of(indexes).map(i -> order.indexOf(labels.get(i))).toArray());
         }
 
-        /** The rows' labels as positions in {@code order}; -1 for a label not in it. */
-        public int[] labels(int[] indexes, List<String> order) {
-            return IntStream.of(indexes).map(i -> order.indexOf(labels.get(i))).toArray();
+        /** The rows of {@code split}, in file order, their labels as positions in {@code order}. */
+        public LabelledTexts labelled(Split split, List<String> order) {
+            return labelled(indexes(split), order);
+        }
+
+        /** Every row, in file order, its label as a position in {@code order}. */
+        public LabelledTexts labelled(List<String> order) {
+            return labelled(IntStream.range(0, texts.size()).toArray(), order);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.bonsai.finetune;
 
 import dev.bonsai.blob.BlobStore;
 import dev.bonsai.dataset.DatasetTexts;
+import dev.bonsai.dataset.LabelledTexts;
 import dev.bonsai.dataset.Split;
 import dev.bonsai.engine.BaseModel;
 import dev.bonsai.engine.evaluate.ClassificationMetrics;
@@ -12,8 +13,8 @@ import dev.bonsai.engine.train.HeadTrainer;
 import dev.bonsai.engine.train.SoftmaxHead;
 import dev.bonsai.job.Attempt;
 import dev.bonsai.job.JobLifecycle;
-import dev.bonsai.job.JobScheduler;
 import dev.bonsai.job.JobStopped;
+import dev.bonsai.job.JobWorker;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.model.VariantGraphs;
 import dev.bonsai.platform.BonsaiConfig;
@@ -21,14 +22,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.jboss.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * Runs a fine-tuning job outside any transaction: reads the dataset's rows, embeds them with the
@@ -37,11 +38,9 @@ import org.jboss.logging.Logger;
  * ONNX graph and registers the model. Failure is recorded on the job, never thrown.
  */
 @ApplicationScoped
-public class FineTuneWorker implements JobScheduler.JobWorker {
+public class FineTuneWorker implements JobWorker<FineTuneJobEntity> {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    private static final Logger LOG = Logger.getLogger(FineTuneWorker.class);
 
     /** The automatic maximum sequence length holds this share of the dataset's texts whole… */
     static final double AUTO_LENGTH_SHARE = 0.99;
@@ -66,7 +65,6 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     @Inject
     JobLifecycle lifecycle;
 
-
     @Override
     public String taskName() {
         return FineTuneJobService.TASK;
@@ -78,28 +76,29 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
     }
 
     @Override
-    public JobLifecycle.Outcome run(String jobId) {
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.engine().intraOpThreads()));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
-        JobLifecycle.Outcome outcome = lifecycle.run(FineTuneJobEntity.class, jobId, "Job cancelled; no model was produced.",
-                "Training failed on our side; the job can be created again.", (job, attempt) -> {
-                    try {
-                        train(job, attempt);
-                    } catch (EncoderTrainer.DivergedException e) {
-                        throw new JobStopped("training_diverged", "Training diverged (" + e.getMessage()
-                                + "); try a lower learningRate.", "hyperparameters.learningRate");
-                    }
-                });
+    public String cancelledMessage() {
+        return "Job cancelled; no model was produced.";
+    }
+
+    @Override
+    public String failedMessage() {
+        return "Training failed on our side; the job can be created again.";
+    }
+
+    @Override
+    public void work(FineTuneJobEntity job, Attempt<FineTuneJobEntity> attempt) throws IOException, SQLException {
         try {
-            if (outcome == JobLifecycle.Outcome.ENDED && lifecycle.finished(FineTuneJobEntity.class, jobId)) {
-                JobCheckpoints.discard(jobId, blobs);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("Could not remove the checkpoint of job %s: %s", jobId, e.getMessage());
+            train(job, attempt);
+        } catch (EncoderTrainer.DivergedException e) {
+            throw new JobStopped("training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
+                    "hyperparameters.learningRate");
         }
-        return outcome;
+    }
+
+    /** Its checkpoint: a job that has ended never resumes. */
+    @Override
+    public void ended(String jobId) throws IOException {
+        JobCheckpoints.discard(jobId, blobs);
     }
 
     private void train(FineTuneJobEntity job, Attempt<FineTuneJobEntity> attempt) throws IOException, SQLException {
@@ -141,43 +140,34 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
         int[] trainAt = rows.indexes(validationRows == null ? EnumSet.of(Split.TRAIN) : EnumSet.of(Split.TRAIN, Split.VALIDATION));
         int[] validationAt = validationRows == null ? rows.indexes(Split.VALIDATION) : new int[0];
         int[] testAt = rows.indexes(Split.TEST);
-        List<String> trainTexts = rows.texts(trainAt);
-        List<float[]> trainX = pick(embeddings, trainAt);
-        List<Integer> trainY = boxed(rows.labels(trainAt, labels));
-        List<String> validationTexts = new ArrayList<>(rows.texts(validationAt));
-        List<float[]> validationX = new ArrayList<>(pick(embeddings, validationAt));
-        List<Integer> validationY = new ArrayList<>(boxed(rows.labels(validationAt, labels)));
-        List<String> testTexts = rows.texts(testAt);
-        List<float[]> testX = pick(embeddings, testAt);
-        List<Integer> testY = boxed(rows.labels(testAt, labels));
+        LabelledTexts trainSet = rows.labelled(trainAt, labels);
+        float[][] trainX = pick(embeddings, trainAt);
+        LabelledTexts validationSet = rows.labelled(validationAt, labels);
+        float[][] validationX = pick(embeddings, validationAt);
+        LabelledTexts testSet = rows.labelled(testAt, labels);
+        float[][] testX = pick(embeddings, testAt);
         if (validationRows != null) {
-            int[] all = IntStream.range(0, validationRows.texts().size()).toArray();
-            int[] validationLabels = validationRows.labels(all, labels);
-            for (int i : all) {
-                if (validationLabels[i] < 0) {
-                    throw new JobStopped("unknown_label", "The validation dataset has the label '" + validationRows.labels().get(i)
-                            + "', which the training dataset does not.", "validationDataset");
-                }
+            LabelledTexts own = validationRows.labelled(labels);
+            int unknown = own.firstUnknown();
+            if (unknown >= 0) {
+                throw new JobStopped("unknown_label", "The validation dataset has the label '"
+                        + validationRows.labels().get(unknown) + "', which the training dataset does not.", "validationDataset");
             }
-            validationTexts.addAll(validationRows.texts());
-            validationX.addAll(java.util.Arrays.asList(validationEmbeddings));
-            validationY.addAll(boxed(validationLabels));
+            validationSet = validationSet.plus(own);
+            validationX = Stream.concat(Arrays.stream(validationX), Arrays.stream(validationEmbeddings)).toArray(float[][]::new);
         }
-        if (!validationY.isEmpty()) {
-            long[] perLabel = new long[labels.size()];
-            validationY.forEach(label -> perLabel[label]++);
-            long fewest = java.util.Arrays.stream(perLabel).min().orElse(0);
-            if (dev.bonsai.dataset.Split.tooFewToChooseOn(validationY.size(), fewest)) {
-                attempt.message("warning", dev.bonsai.dataset.Split.tooFewMessage(validationY.size(), fewest));
+        if (!validationSet.isEmpty()) {
+            long fewest = Arrays.stream(validationSet.perLabel(labels.size())).min().orElse(0);
+            if (Split.tooFewToChooseOn(validationSet.size(), fewest)) {
+                attempt.message("warning", Split.tooFewMessage(validationSet.size(), fewest));
             }
         }
-        if (validationX.isEmpty()) {
+        if (validationSet.isEmpty()) {
             attempt.message("warning", "The dataset has no validation rows; epochs are chosen on the training rows.");
             validationX = trainX;
-            validationY = trainY;
-            validationTexts = trainTexts;
+            validationSet = trainSet;
         }
-        int[] trainLabels = trainY.stream().mapToInt(Integer::intValue).toArray();
+        int[] trainLabels = trainSet.labels();
         HeadTrainer.Settings hyperparameters = resolve(job.hyperparameters, trainLabels, labels.size());
         if (!headOnly) {
             // The head is warmed up on frozen embeddings with automatic settings; the requested ones
@@ -190,8 +180,7 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 + hyperparameters.learningRate() + ", seed " + hyperparameters.seed() + ".");
         double headFrom = embedded;
         double headTo = headOnly ? 0.95 : embedded + 0.05;
-        HeadTrainer.Result result = new HeadTrainer().train(trainX.toArray(float[][]::new), trainLabels,
-                validationX.toArray(float[][]::new), validationY.stream().mapToInt(Integer::intValue).toArray(), labels,
+        HeadTrainer.Result result = new HeadTrainer().train(trainX, trainLabels, validationX, validationSet.labels(), labels,
                 hyperparameters, (epoch, total) -> {
                     if (headOnly) {
                         attempt.metrics("Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
@@ -220,8 +209,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                     + " epochs at most, batch " + encoderHyperparameters.batchSize() + ", learning rate "
                     + encoderHyperparameters.learningRate() + ", dropout " + encoderHyperparameters.dropout() + ".");
             double encoderFrom = headTo;
-            EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainTexts, trainLabels,
-                    validationTexts, validationY.stream().mapToInt(Integer::intValue).toArray(), labels, head,
+            EncoderTrainer.Result encoderResult = new EncoderTrainer().train(model, encoderGraph, trainSet.texts(), trainLabels,
+                    validationSet.texts(), validationSet.labels(), labels, head,
                     encoderHyperparameters, (epoch, total) -> {
                         attempt.metrics("Epoch " + epoch.epoch() + " of at most " + total, epochData(epoch));
                         lastEpoch.set(epoch.epoch());
@@ -236,16 +225,15 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
             bestEpoch = encoderResult.bestEpoch();
             epochsRun = encoderResult.epochs().size();
             samplesPerSecond = Math.round(encoderResult.samplesPerSecond() * 100) / 100.0;
-            if (!testTexts.isEmpty()) {
+            if (!testSet.isEmpty()) {
                 try (Encoder trained = Encoder.open(model, encoderGraph, options)) {
-                    testX = java.util.Arrays.asList(trained.embed(testTexts));
+                    testX = trained.embed(testSet.texts());
                 }
             }
         }
 
-        ClassificationMetrics test = testX.isEmpty() ? null : ClassificationMetrics.of(
-                testY.stream().mapToInt(Integer::intValue).toArray(),
-                SoftmaxHead.argmax(head.probabilities(testX.toArray(float[][]::new))), labels);
+        ClassificationMetrics test = testSet.isEmpty() ? null : ClassificationMetrics.of(testSet.labels(),
+                SoftmaxHead.argmax(head.probabilities(testX)), labels);
         attempt.message("info", "Best epoch " + bestEpoch + " (validation macro-F1 "
                 + validation.macroF1() + ")" + (test == null ? "." : "; test accuracy " + test.accuracy() + ", macro-F1 "
                 + test.macroF1() + "."));
@@ -298,12 +286,8 @@ public class FineTuneWorker implements JobScheduler.JobWorker {
                 "Dataset " + datasetId + " no longer exists.", param));
     }
 
-    private static List<float[]> pick(float[][] embeddings, int[] rows) {
-        return IntStream.of(rows).mapToObj(i -> embeddings[i]).toList();
-    }
-
-    private static List<Integer> boxed(int[] values) {
-        return IntStream.of(values).boxed().toList();
+    private static float[][] pick(float[][] embeddings, int[] rows) {
+        return IntStream.of(rows).mapToObj(i -> embeddings[i]).toArray(float[][]::new);
     }
 
     private float[][] embeddings(Attempt<FineTuneJobEntity> attempt, BaseModel model, Encoder.Options options, DatasetTexts.Rows rows,

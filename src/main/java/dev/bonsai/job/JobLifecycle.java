@@ -59,6 +59,19 @@ public class JobLifecycle {
 
     private volatile boolean shuttingDown;
 
+    /** Runs a job of {@code worker}'s kind once on this replica (see below), then lets it tidy up if the job ended. */
+    <E extends JobEntity> Outcome run(JobWorker<E> worker, String jobId) {
+        Outcome outcome = run(worker.jobType(), jobId, worker.cancelledMessage(), worker.failedMessage(), worker::work);
+        try {
+            if (outcome == Outcome.ENDED && finished(worker.jobType(), jobId)) {
+                worker.ended(jobId);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Job %s ended, but what it kept while it ran could not be removed: %s", jobId, e.getMessage());
+        }
+        return outcome;
+    }
+
     /**
      * Runs a job's work once on this replica and ends the job as the work did: cancelled when it
      * stopped for a cancellation (with {@code cancelledMessage} as the last event), failed with the

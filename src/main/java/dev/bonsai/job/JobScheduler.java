@@ -48,21 +48,11 @@ public class JobScheduler {
 
     private static final Instant ALREADY_AHEAD = Instant.parse("1990-01-01T00:00:00Z");
 
-    /** Runs one kind of job. {@link #run} must record failure on the job row rather than throw. */
-    public interface JobWorker {
-        String taskName();
-
-        /** The rows of this kind of job. */
-        Class<? extends JobEntity> jobType();
-
-        JobLifecycle.Outcome run(String jobId);
-    }
-
     @Inject
     AgroalDataSource dataSource;
 
     @Inject
-    Instance<JobWorker> workers;
+    Instance<JobWorker<?>> workers;
 
     @Inject
     JobLifecycle lifecycle;
@@ -79,14 +69,14 @@ public class JobScheduler {
     private final List<CustomTask<Void>> tasks = new ArrayList<>();
 
     void start(@Observes StartupEvent event) {
-        for (JobWorker worker : workers) {
+        for (JobWorker<?> worker : workers) {
             tasks.add(Tasks.custom(worker.taskName(), Void.class)
                     .onDeadExecution((complete, operations) -> {
                         Execution execution = complete.getExecution();
                         lifecycle.requeue(worker.jobType(), execution.getId(), execution.pickedBy);
                         operations.reschedule(complete, ahead(execution.executionTime));
                     })
-                    .execute((instance, context) -> completion(worker.run(instance.getId()))));
+                    .execute((instance, context) -> completion(lifecycle.run(worker, instance.getId()))));
         }
         if (!config.role().runsJobs()) {
             queue = SchedulerClient.Builder.create(dataSource, new ArrayList<>(tasks)).build();
