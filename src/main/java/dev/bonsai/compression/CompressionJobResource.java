@@ -2,7 +2,6 @@ package dev.bonsai.compression;
 
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
-import dev.bonsai.job.JobEvents;
 import dev.bonsai.platform.Page;
 import dev.bonsai.tenant.Caller;
 import io.smallrye.common.annotation.Blocking;
@@ -35,13 +34,7 @@ public class CompressionJobResource {
     CompressionJobService jobs;
 
     @Inject
-    JobEvents events;
-
-    @Inject
     Caller caller;
-
-    @Inject
-    EventStreams streams;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -84,8 +77,7 @@ public class CompressionJobResource {
     @Path("/{id}/events")
     @Operation(operationId = "listCompressionJobEvents", summary = "A job's events in order (steps, distillation epochs, each variant's measurements)")
     public Page<JobEvent> events(@RestPath String id, @RestQuery Integer limit, @RestQuery String after) {
-        jobs.checkOwned(caller.tenantId(), id);
-        return events.page(id, limit, after);
+        return jobs.events(caller.tenantId(), id, limit, after);
     }
 
     @GET
@@ -98,8 +90,7 @@ public class CompressionJobResource {
     @APIResponse(responseCode = "200", description = EventStreams.RESPONSE,
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
     public Multi<JobEvent> stream(@RestPath String id) {
-        jobs.checkOwned(caller.tenantId(), id);
-        return streams.stream(last -> jobs.eventsAfter(id, last));
+        return jobs.stream(caller.tenantId(), id);
     }
 
     /** The same stream for clients that ask the events' own address for {@code text/event-stream}. */

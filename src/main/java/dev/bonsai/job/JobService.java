@@ -1,14 +1,15 @@
 package dev.bonsai.job;
 
 import dev.bonsai.platform.Page;
+import io.smallrye.mutiny.Multi;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.util.function.BiFunction;
 
 /**
- * What the service of every job kind answers the same way: get, list, cancel, ownership, and the
- * events a live stream reads, each in its transaction. A kind's service extends it, names its
+ * What the service of every job kind answers the same way: get, list, cancel, ownership, and a
+ * job's events as a page or a live stream, each in its transaction. A kind's service extends it, names its
  * rows ({@link #rows()}), and adds what is its own: validating and creating a request.
  *
  * @param <E> the kind's job rows
@@ -21,6 +22,9 @@ public abstract class JobService<E extends JobEntity, V> {
 
     @Inject
     JobEvents events;
+
+    @Inject
+    EventStreams streams;
 
     private JobRows<E, V> rows;
 
@@ -60,6 +64,19 @@ public abstract class JobService<E extends JobEntity, V> {
     @Transactional(Transactional.TxType.SUPPORTS)
     public void checkOwned(String tenantId, String id) {
         rows.find(tenantId, id);
+    }
+
+    /** A page of the job's events in order, once the job is found to be the tenant's. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<JobEvent> events(String tenantId, String id, Integer limit, String after) {
+        rows.find(tenantId, id);
+        return events.page(id, limit, after);
+    }
+
+    /** The job's events as they happen, until it ends, once the job is found to be the tenant's. */
+    public Multi<JobEvent> stream(String tenantId, String id) {
+        checkOwned(tenantId, id);
+        return streams.stream(last -> eventsAfter(id, last));
     }
 
     /** For live streams, which run on their own threads: opens its own transaction. */

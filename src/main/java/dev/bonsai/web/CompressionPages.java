@@ -10,7 +10,6 @@ import dev.bonsai.model.Model;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.smallrye.common.annotation.Blocking;
@@ -139,13 +138,8 @@ public class CompressionPages {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobEvent> stream(@RestPath String id) {
-        String tenant = session.tenantId();
-        jobs.checkOwned(tenant, id);
-        return JobViews.live(streams, last -> jobs.eventsAfter(id, last), () -> {
-            // On the stream's own thread: a transaction of its own.
-            CompressionJob job = QuarkusTransaction.requiringNew().call(() -> jobs.get(tenant, id));
-            return JobViews.status(job.status(), job.progress(), job.queuePosition(), job.etaSeconds());
-        });
+        return JobViews.live(streams, jobs, session.tenantId(), id,
+                job -> JobViews.status(job.status(), job.progress(), job.queuePosition(), job.etaSeconds()));
     }
 
     @POST

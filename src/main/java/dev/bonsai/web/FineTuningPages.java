@@ -10,7 +10,6 @@ import dev.bonsai.job.JobEvent;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.smallrye.common.annotation.Blocking;
@@ -162,11 +161,7 @@ public class FineTuningPages {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobEvent> stream(@RestPath String id) {
-        String tenant = session.tenantId();
-        jobs.checkOwned(tenant, id);
-        return JobViews.live(streams, last -> jobs.eventsAfter(id, last), () -> {
-            // On the stream's own thread: a transaction of its own.
-            FineTuneJob job = QuarkusTransaction.requiringNew().call(() -> jobs.get(tenant, id));
+        return JobViews.live(streams, jobs, session.tenantId(), id, job -> {
             Map<String, Object> state = JobViews.status(job.status(), job.progress(), job.queuePosition(), job.etaSeconds());
             state.put("modelId", job.modelId());
             return state;

@@ -2,6 +2,8 @@ package dev.bonsai.web;
 
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
+import dev.bonsai.job.JobService;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Multi;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -12,8 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongFunction;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /** What the job pages of both kinds share: the live stream with progress, and the epoch chart. */
 final class JobViews {
@@ -36,24 +37,27 @@ final class JobViews {
     }
 
     /**
-     * The job's events as they happen, each change of status or progress slipped in before them as an
-     * event of type {@code progress} (it carries no id of its own), until the job has ended.
+     * The tenant's job's events as they happen, each change of its state (what {@code state} shows
+     * of the job) slipped in before them as an event of type {@code progress} (it carries no id of
+     * its own), until the job has ended.
      */
-    static Multi<JobEvent> live(EventStreams streams, LongFunction<EventStreams.Snapshot> after,
-            Supplier<Map<String, Object>> status) {
+    static <V> Multi<JobEvent> live(EventStreams streams, JobService<?, V> jobs, String tenant, String id,
+            Function<V, Map<String, Object>> state) {
+        jobs.checkOwned(tenant, id);
         AtomicReference<String> shown = new AtomicReference<>();
         return streams.stream(last -> {
-            EventStreams.Snapshot snapshot = after.apply(last);
-            Map<String, Object> state = status.get();
+            EventStreams.Snapshot snapshot = jobs.eventsAfter(id, last);
+            // On the stream's own thread: a transaction of its own.
+            Map<String, Object> now = state.apply(QuarkusTransaction.requiringNew().call(() -> jobs.get(tenant, id)));
             // The ETA too, so that the page shows what the API answers even while progress stands still.
-            String key = state.get("status") + "/" + state.get("progress") + "/" + state.get("queuePosition") + "/"
-                    + state.get("etaSeconds");
+            String key = now.get("status") + "/" + now.get("progress") + "/" + now.get("queuePosition") + "/"
+                    + now.get("etaSeconds");
             if (Objects.equals(key, shown.get())) {
                 return snapshot;
             }
             shown.set(key);
             List<JobEvent> events = new ArrayList<>(snapshot.events().size() + 1);
-            events.add(new JobEvent(last, OffsetDateTime.now(ZoneOffset.UTC), "info", "progress", null, state));
+            events.add(new JobEvent(last, OffsetDateTime.now(ZoneOffset.UTC), "info", "progress", null, now));
             events.addAll(snapshot.events());
             return new EventStreams.Snapshot(snapshot.finished(), events);
         });
