@@ -2,6 +2,7 @@ package dev.bonsai.compression;
 
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
+import dev.bonsai.job.SseFrames;
 import dev.bonsai.platform.Page;
 import dev.bonsai.tenant.Caller;
 import io.smallrye.common.annotation.Blocking;
@@ -13,12 +14,16 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
@@ -89,8 +94,11 @@ public class CompressionJobResource {
             description = EventStreams.DESCRIPTION)
     @APIResponse(responseCode = "200", description = EventStreams.RESPONSE,
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
-    public Multi<JobEvent> stream(@RestPath String id) {
-        return jobs.stream(caller.tenantId(), id);
+    public Multi<OutboundSseEvent> stream(@RestPath String id,
+            @HeaderParam(SseFrames.LAST_EVENT_ID) @Parameter(description = "The id of the last event a reconnecting"
+                    + " client received: the stream starts after it") String lastEventId,
+            @Context Sse sse) {
+        return SseFrames.of(sse, jobs.stream(caller.tenantId(), id, SseFrames.lastEventId(lastEventId)));
     }
 
     /** The same stream for clients that ask the events' own address for {@code text/event-stream}. */
@@ -100,7 +108,8 @@ public class CompressionJobResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(hidden = true)
-    public Multi<JobEvent> streamByAccept(@RestPath String id) {
-        return stream(id);
+    public Multi<OutboundSseEvent> streamByAccept(@RestPath String id, @HeaderParam(SseFrames.LAST_EVENT_ID) String lastEventId,
+            @Context Sse sse) {
+        return stream(id, lastEventId, sse);
     }
 }

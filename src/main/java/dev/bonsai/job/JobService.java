@@ -73,10 +73,13 @@ public abstract class JobService<E extends JobEntity, V> {
         return events.page(id, limit, after);
     }
 
-    /** The job's events as they happen, until it ends, once the job is found to be the tenant's. */
-    public Multi<JobEvent> stream(String tenantId, String id) {
+    /**
+     * The job's events after {@code from} (0: from its first) as they happen, with heartbeats in
+     * its silences, until it ends, once the job is found to be the tenant's.
+     */
+    public Multi<EventStreams.Frame> stream(String tenantId, String id, long from) {
         checkOwned(tenantId, id);
-        return streams.stream(last -> eventsAfter(id, last));
+        return streams.stream(from, last -> eventsAfter(id, last));
     }
 
     /** For live streams, which run on their own threads: opens its own transaction. */

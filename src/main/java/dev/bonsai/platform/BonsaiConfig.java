@@ -144,6 +144,10 @@ public interface BonsaiConfig {
         @WithDefault("PT5S")
         java.time.Duration heartbeatInterval();
 
+        /** Silence after which a live event stream sends a heartbeat comment ({@code BONSAI_JOB_STREAM_HEARTBEAT}). */
+        @WithDefault("PT15S")
+        java.time.Duration streamHeartbeat();
+
         /**
          * What this process is called where it claims jobs ({@code BONSAI_INSTANCE_NAME}); unset, the
          * host's name (a pod's name on Kubernetes). A random suffix is always added, so two processes

@@ -5,6 +5,7 @@ import dev.bonsai.compression.CompressionJobService;
 import dev.bonsai.device.DeviceCatalog;
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
+import dev.bonsai.job.SseFrames;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.model.Model;
 import dev.bonsai.model.ModelService;
@@ -17,12 +18,16 @@ import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -137,8 +142,9 @@ public class CompressionPages {
     @Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<JobEvent> stream(@RestPath String id) {
-        return JobViews.live(streams, jobs, session.tenantId(), id,
+    public Multi<OutboundSseEvent> stream(@RestPath String id, @HeaderParam(SseFrames.LAST_EVENT_ID) String lastEventId,
+            @Context Sse sse) {
+        return JobViews.live(streams, sse, jobs, session.tenantId(), id, SseFrames.lastEventId(lastEventId),
                 job -> JobViews.status(job.status(), job.progress(), job.queuePosition(), job.etaSeconds()));
     }
 

@@ -7,6 +7,7 @@ import dev.bonsai.finetune.FineTuneJob;
 import dev.bonsai.finetune.FineTuneJobService;
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
+import dev.bonsai.job.SseFrames;
 import dev.bonsai.job.JobEvents;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
@@ -17,12 +18,16 @@ import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,8 +165,9 @@ public class FineTuningPages {
     @Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<JobEvent> stream(@RestPath String id) {
-        return JobViews.live(streams, jobs, session.tenantId(), id, job -> {
+    public Multi<OutboundSseEvent> stream(@RestPath String id, @HeaderParam(SseFrames.LAST_EVENT_ID) String lastEventId,
+            @Context Sse sse) {
+        return JobViews.live(streams, sse, jobs, session.tenantId(), id, SseFrames.lastEventId(lastEventId), job -> {
             Map<String, Object> state = JobViews.status(job.status(), job.progress(), job.queuePosition(), job.etaSeconds());
             state.put("modelId", job.modelId());
             return state;

@@ -3,8 +3,11 @@ package dev.bonsai.web;
 import dev.bonsai.job.EventStreams;
 import dev.bonsai.job.JobEvent;
 import dev.bonsai.job.JobService;
+import dev.bonsai.job.SseFrames;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Multi;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -38,14 +41,14 @@ final class JobViews {
 
     /**
      * The tenant's job's events as they happen, each change of its state (what {@code state} shows
-     * of the job) slipped in before them as an event of type {@code progress} (it carries no id of
-     * its own), until the job has ended.
+     * of the job) slipped in before them as an event of type {@code progress} (with the id of the
+     * event before it, so that a page reconnecting after it misses nothing), until the job has ended.
      */
-    static <V> Multi<JobEvent> live(EventStreams streams, JobService<?, V> jobs, String tenant, String id,
-            Function<V, Map<String, Object>> state) {
+    static <V> Multi<OutboundSseEvent> live(EventStreams streams, Sse sse, JobService<?, V> jobs, String tenant, String id,
+            long from, Function<V, Map<String, Object>> state) {
         jobs.checkOwned(tenant, id);
         AtomicReference<String> shown = new AtomicReference<>();
-        return streams.stream(last -> {
+        return SseFrames.of(sse, streams.stream(from, last -> {
             EventStreams.Snapshot snapshot = jobs.eventsAfter(id, last);
             // On the stream's own thread: a transaction of its own.
             Map<String, Object> now = state.apply(QuarkusTransaction.requiringNew().call(() -> jobs.get(tenant, id)));
@@ -60,7 +63,7 @@ final class JobViews {
             events.add(new JobEvent(last, OffsetDateTime.now(ZoneOffset.UTC), "info", "progress", null, now));
             events.addAll(snapshot.events());
             return new EventStreams.Snapshot(snapshot.finished(), events);
-        });
+        }));
     }
 
     /**
