@@ -65,7 +65,7 @@ class ArchitectureTest {
     }
 
     /** The packages that are features; the others (engine, platform, job, blob) are shared by all of them. */
-    private static final List<String> FEATURES = List.of("basemodel", "compression", "dataset", "device", "finetune",
+    private static final List<String> FEATURES = List.of("basemodel", "batch", "compression", "dataset", "device", "finetune",
             "inference", "model", "tenant", "web");
 
     /**

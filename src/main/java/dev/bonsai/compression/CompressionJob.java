@@ -3,9 +3,7 @@ package dev.bonsai.compression;
 import static dev.bonsai.platform.OpenApiFilter.NULLABLE;
 
 import dev.bonsai.job.JobStatus;
-import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
@@ -30,11 +28,7 @@ public record CompressionJob(String id, String model, String device,
 
     @SuppressWarnings("unchecked")
     static CompressionJob of(CompressionJobEntity entity, Long queuePosition) {
-        Long eta = null;
-        if ("running".equals(entity.status) && entity.startedAt != null && entity.progress > 0.02f) {
-            double elapsed = Duration.between(entity.startedAt, OffsetDateTime.now(ZoneOffset.UTC)).toMillis() / 1000.0;
-            eta = Math.round(elapsed / entity.progress * (1 - entity.progress));
-        }
+        Long eta = entity.etaSeconds();
         Map<String, Object> request = entity.request;
         return new CompressionJob(entity.id, entity.modelId, entity.device, (List<String>) request.get("techniques"),
                 ((Number) request.get("maxAccuracyDrop")).doubleValue(),

@@ -3,6 +3,7 @@ package dev.bonsai.dataset;
 import dev.bonsai.platform.Page;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
+import dev.bonsai.platform.Uploads;
 import dev.bonsai.tenant.Caller;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BeanParam;
@@ -94,20 +95,12 @@ public class DatasetResource {
             @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
             @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
         // Form fields are accepted too (curl -F name=...), the query wins when both are given.
-        name = first(name, fields.name);
-        format = first(format, fields.format);
-        textColumn = first(textColumn, fields.textColumn);
-        labelColumn = first(labelColumn, fields.labelColumn);
-        splitColumn = first(splitColumn, fields.splitColumn);
-        if (file == null) {
-            throw ProblemException.invalidField("/file", "Attach the dataset as the form field 'file'.");
-        }
-        long parts = allFiles == null ? 1 : allFiles.stream().filter(upload -> "file".equals(upload.name())).count();
-        if (parts > 1) {
-            // Which one was meant? Taking the first would store a dataset the caller may not have wanted.
-            throw ProblemException.invalidField("/file", "Send one file per upload; this one has " + parts
-                    + " parts named 'file'.");
-        }
+        name = Uploads.first(name, fields.name);
+        format = Uploads.first(format, fields.format);
+        textColumn = Uploads.first(textColumn, fields.textColumn);
+        labelColumn = Uploads.first(labelColumn, fields.labelColumn);
+        splitColumn = Uploads.first(splitColumn, fields.splitColumn);
+        Uploads.single(file, allFiles, "the dataset");
         DatasetFormat resolved = DatasetFormat.fromName(format)
                 .or(() -> DatasetFormat.fromName(file.fileName()))
                 .or(() -> DatasetFormat.fromMediaType(file.contentType()))
@@ -147,9 +140,6 @@ public class DatasetResource {
         String splitColumn;
     }
 
-    private static String first(String preferred, String fallback) {
-        return preferred != null && !preferred.isBlank() ? preferred : fallback;
-    }
 
     @GET
     @Operation(operationId = "listDatasets", summary = "List datasets, newest first")

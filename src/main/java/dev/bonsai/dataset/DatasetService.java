@@ -3,7 +3,9 @@ package dev.bonsai.dataset;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.basemodel.BaseModelCatalog;
+import dev.bonsai.blob.BlobHolder;
 import dev.bonsai.blob.BlobStore;
+import dev.bonsai.blob.Spool;
 import dev.bonsai.platform.BonsaiConfig;
 import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Ids;
@@ -12,19 +14,16 @@ import dev.bonsai.platform.Problem;
 import dev.bonsai.platform.ProblemException;
 import dev.bonsai.platform.ProblemType;
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,7 +31,6 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +41,7 @@ import org.jboss.logging.Logger;
  * transaction, then move the file into blob storage), listing, rows and deletion.
  */
 @ApplicationScoped
-public class DatasetService {
+public class DatasetService implements BlobHolder {
 
     private static final Logger LOG = Logger.getLogger(DatasetService.class);
     private static final int MAX_NAME_LENGTH = 200;
@@ -58,6 +56,9 @@ public class DatasetService {
         /** A sentence saying what uses the dataset, or empty. */
         Optional<String> usedBy(String tenantId, String datasetId);
     }
+
+    @Inject
+    Instance<BlobHolder> holders;
 
     @Inject
     AgroalDataSource dataSource;
@@ -131,21 +132,8 @@ public class DatasetService {
     /** Copies the body to {@code target} and returns its sha256; over the size limit is a 413. */
     private String spool(InputStream body, Path target) throws IOException {
         long limit = config.datasets().maxUploadSize().asLongValue();
-        MessageDigest digest = sha256();
-        long total = 0;
-        try (InputStream in = new DigestInputStream(body, digest); OutputStream out = Files.newOutputStream(target)) {
-            byte[] buffer = new byte[1 << 16];
-            int read;
-            while ((read = in.read(buffer)) > 0) {
-                total += read;
-                if (total > limit) {
-                    throw new ProblemException(ProblemType.PAYLOAD_TOO_LARGE,
-                            "Datasets may be at most " + limit + " bytes; split the file or raise BONSAI_DATASET_MAX_UPLOAD_SIZE.");
-                }
-                out.write(buffer, 0, read);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        return Spool.copy(body, target, limit, "Datasets may be at most " + limit + " bytes; split the file or raise"
+                + " BONSAI_DATASET_MAX_UPLOAD_SIZE.");
     }
 
     /** Work done just before an accepted upload commits. */
@@ -310,13 +298,19 @@ public class DatasetService {
         return new Page<>(List.copyOf(shown), hasMore, hasMore ? Cursor.encode(shown.get(shown.size() - 1).index()) : null);
     }
 
-    /** Deletes the dataset, its rows and, when no other dataset has the same content, its file. */
+    /** A dataset that was accepted names these bytes as its file. */
+    @Override
+    public boolean holds(String sha256) {
+        return DatasetEntity.count("sha256 = ?1 and status = 'ready'", sha256) > 0;
+    }
+
+    /** Deletes the dataset, its rows and, when nothing else (another dataset, a batch) holds the same content, its file. */
     public void delete(String tenantId, String id) {
         DatasetEntity dataset = deleteRecord(tenantId, id);
         if (!"ready".equals(dataset.status)) {
             return;
         }
-        if (DatasetEntity.count("sha256 = ?1 and status = 'ready'", dataset.sha256) == 0) {
+        if (!QuarkusTransaction.requiringNew().call(() -> holders.stream().anyMatch(holder -> holder.holds(dataset.sha256)))) {
             try {
                 blobs.delete(dataset.sha256);
             } catch (IOException e) {
@@ -362,14 +356,6 @@ public class DatasetService {
         try {
             return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

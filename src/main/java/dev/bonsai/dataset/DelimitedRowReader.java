@@ -53,13 +53,13 @@ final class DelimitedRowReader implements RowReader {
         List<String> names = header.fields().stream().map(String::strip).toList();
         headerSize = names.size();
         textIndex = names.indexOf(columns.text());
-        labelIndex = names.indexOf(columns.label());
+        labelIndex = columns.label() == null ? -1 : names.indexOf(columns.label());
         splitIndex = columns.split() == null ? -1 : names.indexOf(columns.split());
         List<String> missing = new ArrayList<>();
         if (textIndex < 0) {
             missing.add(columns.text());
         }
-        if (labelIndex < 0) {
+        if (columns.label() != null && labelIndex < 0) {
             missing.add(columns.label());
         }
         if (columns.split() != null && splitIndex < 0) {
@@ -67,7 +67,8 @@ final class DelimitedRowReader implements RowReader {
         }
         if (!missing.isEmpty()) {
             findings.error("missing_column", "The header has no column named " + String.join(" or ", quoted(missing))
-                    + "; it has " + String.join(", ", quoted(names)) + ". Name the columns with textColumn and labelColumn.",
+                    + "; it has " + String.join(", ", quoted(names)) + ". Name the columns with textColumn and "
+                    + columns.labelSetting() + ".",
                     header.line(), String.join(String.valueOf(delimiter), names));
             finished = true;
         }
@@ -95,7 +96,8 @@ final class DelimitedRowReader implements RowReader {
                 continue;
             }
             String split = splitIndex < 0 ? null : record.fields().get(splitIndex);
-            return new RawRow(record.line(), record.fields().get(textIndex), record.fields().get(labelIndex), split,
+            String label = labelIndex < 0 ? null : record.fields().get(labelIndex);
+            return new RawRow(record.line(), record.fields().get(textIndex), label, split,
                     record.oversized().get(textIndex));
         }
         return null;

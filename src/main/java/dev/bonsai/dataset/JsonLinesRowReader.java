@@ -74,13 +74,15 @@ final class JsonLinesRowReader implements RowReader {
             return null;
         }
         if (node == null || !node.isObject()) {
-            findings.error("not_an_object", "Every line must be a JSON object such as {\"" + columns.text() + "\": \"…\", \""
-                    + columns.label() + "\": \"…\"}.", line, "line " + line + ": " + Findings.shorten(content));
+            String example = "{\"" + columns.text() + "\": \"…\"" + (columns.label() == null ? "" : ", \"" + columns.label()
+                    + "\": \"…\"") + "}";
+            findings.error("not_an_object", "Every line must be a JSON object such as " + example + ".", line,
+                    "line " + line + ": " + Findings.shorten(content));
             return null;
         }
         JsonNode text = node.get(columns.text());
-        JsonNode label = node.get(columns.label());
-        if (text == null || label == null || text.isNull() || label.isNull()) {
+        JsonNode label = columns.label() == null ? null : node.get(columns.label());
+        if (text == null || text.isNull() || columns.label() != null && (label == null || label.isNull())) {
             String field = text == null || text.isNull() ? columns.text() : columns.label();
             findings.error("missing_field", "Some lines have no value for a required field.", line,
                     "line " + line + ": no \"" + field + "\"");
@@ -91,7 +93,7 @@ final class JsonLinesRowReader implements RowReader {
                     line, "line " + line + ": \"" + columns.text() + "\" is " + describe(text));
             return null;
         }
-        if (!(label.isTextual() || label.isNumber() || label.isBoolean())) {
+        if (label != null && !(label.isTextual() || label.isNumber() || label.isBoolean())) {
             findings.error("wrong_type", "Some fields have the wrong type: texts must be strings, labels strings, numbers or booleans.",
                     line, "line " + line + ": \"" + columns.label() + "\" is " + describe(label));
             return null;
@@ -108,7 +110,8 @@ final class JsonLinesRowReader implements RowReader {
         }
         String textValue = text.textValue();
         boolean tooLong = textValue.length() > maxTextLength;
-        return new RawRow(line, tooLong ? textValue.substring(0, maxTextLength + 1) : textValue, label.asText(), split, tooLong);
+        return new RawRow(line, tooLong ? textValue.substring(0, maxTextLength + 1) : textValue, label == null ? null : label.asText(), split,
+                tooLong);
     }
 
     /** Reads one line into the buffer; true when it was longer than the bound (and was cut). */

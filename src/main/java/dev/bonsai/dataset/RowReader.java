@@ -13,8 +13,15 @@ interface RowReader extends AutoCloseable {
     record RawRow(int line, String text, String label, String split, boolean textTooLong) {
     }
 
-    /** Which fields to read. */
-    record Columns(String text, String label, String split) {
+    /**
+     * Which fields to read: {@code label} null reads no label (rows then have none); {@code labelSetting}
+     * is what the uploader calls the label's column ("labelColumn"; a batch's "idColumn"), for problems.
+     */
+    record Columns(String text, String label, String split, String labelSetting) {
+
+        Columns(String text, String label, String split) {
+            this(text, label, split, "labelColumn");
+        }
     }
 
     /** The next row, or null at the end of the input (or after a problem that ends reading). */

@@ -3,9 +3,7 @@ package dev.bonsai.finetune;
 import static dev.bonsai.platform.OpenApiFilter.NULLABLE;
 
 import dev.bonsai.job.JobStatus;
-import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -29,11 +27,7 @@ public record FineTuneJob(String id,
         @Schema(nullable = true) OffsetDateTime startedAt, @Schema(nullable = true) OffsetDateTime finishedAt) {
 
     static FineTuneJob of(FineTuneJobEntity entity, Long queuePosition) {
-        Long eta = null;
-        if ("running".equals(entity.status) && entity.startedAt != null && entity.progress > 0.02f) {
-            double elapsed = Duration.between(entity.startedAt, OffsetDateTime.now(ZoneOffset.UTC)).toMillis() / 1000.0;
-            eta = Math.round(elapsed / entity.progress * (1 - entity.progress));
-        }
+        Long eta = entity.etaSeconds();
         return new FineTuneJob(entity.id, entity.name, entity.baseModel, entity.datasetId, entity.method,
                 entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status,
                 Math.round(entity.progress * 1000) / 1000.0,

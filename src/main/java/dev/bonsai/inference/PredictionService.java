@@ -90,39 +90,66 @@ public class PredictionService {
         lookups = new ReadCache<>(config.inference().lookupTtl(), 10_000);
     }
 
+    /** What a variant makes of some texts: each one's probability per label, in the model's label order. */
+    public record Scores(String modelId, String variantId, List<String> labels, float[][] probabilities,
+            float[][] embeddings, int tokens) {
+    }
+
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
         rateLimiter.acquire(tenantId);
         validate(request);
         Lookup lookup = lookup(tenantId, modelId, request.variant());
-        ModelService.ServingInfo serving = lookup.serving();
-        int classes = serving.labels().size();
+        int classes = lookup.serving().labels().size();
         int topK = request.topK() == null ? classes : request.topK();
         if (topK > classes) {
             throw ProblemException.invalidField("/topK", "topK must be at most " + classes + ", the model's number of labels.");
         }
-        SessionCache.VariantSource source = lookup.source();
-        Timer.Sample sample = Timer.start(registry);
-        LoadedVariant.Output output;
-        try {
-            output = sharesTheBaseEncoder(serving) ? viaSharedEncoder(serving, source, request.inputs())
-                    : viaOwnSession(source, request.inputs());
-        } finally {
-            sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));
-        }
+        Scores scores = score(lookup, request.inputs());
         registry.summary("bonsai.predictions.batch.size").record(request.inputs().size());
         boolean embeddings = Boolean.TRUE.equals(request.returnEmbedding());
         List<Prediction> data = new ArrayList<>();
         for (int i = 0; i < request.inputs().size(); i++) {
-            float[] probabilities = output.probabilities()[i];
-            List<LabelScore> ranked = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                ranked.add(new LabelScore(serving.labels().get(c), probabilities[c]));
-            }
-            ranked.sort(Comparator.comparingDouble(LabelScore::score).reversed());
-            List<LabelScore> top = List.copyOf(ranked.subList(0, topK));
-            data.add(new Prediction(top.get(0).label(), top.get(0).score(), top, embeddings ? output.embeddings()[i] : null));
+            List<LabelScore> top = ranked(scores.labels(), scores.probabilities()[i]).subList(0, topK);
+            data.add(new Prediction(top.get(0).label(), top.get(0).score(), List.copyOf(top),
+                    embeddings ? scores.embeddings()[i] : null));
         }
-        return new Predictions(data, serving.modelId(), serving.variantId(), new Usage(request.inputs().size(), output.tokens()));
+        return new Predictions(data, scores.modelId(), scores.variantId(), new Usage(request.inputs().size(), scores.tokens()));
+    }
+
+    /**
+     * What a variant makes of {@code texts}, through the same sessions and shared encoder as
+     * {@link #predict}, so that the figures are the ones predictions answer; for work a job does on
+     * the tenant's behalf (batches), which the request rate limit does not count. Texts are not
+     * checked here.
+     *
+     * @param variant as in a prediction request (null: the original)
+     */
+    public Scores score(String tenantId, String modelId, String variant, List<String> texts) {
+        return score(lookup(tenantId, modelId, variant), texts);
+    }
+
+    /** Every label with its probability, best first (ties in label order). */
+    public static List<LabelScore> ranked(List<String> labels, float[] probabilities) {
+        List<LabelScore> ranked = new ArrayList<>();
+        for (int c = 0; c < labels.size(); c++) {
+            ranked.add(new LabelScore(labels.get(c), probabilities[c]));
+        }
+        ranked.sort(Comparator.comparingDouble(LabelScore::score).reversed());
+        return ranked;
+    }
+
+    private Scores score(Lookup lookup, List<String> texts) {
+        ModelService.ServingInfo serving = lookup.serving();
+        SessionCache.VariantSource source = lookup.source();
+        Timer.Sample sample = Timer.start(registry);
+        LoadedVariant.Output output;
+        try {
+            output = sharesTheBaseEncoder(serving) ? viaSharedEncoder(serving, source, texts) : viaOwnSession(source, texts);
+        } finally {
+            sample.stop(registry.timer("bonsai.predictions", "outcome", "done"));
+        }
+        return new Scores(serving.modelId(), serving.variantId(), serving.labels(), output.probabilities(),
+                output.embeddings(), output.tokens());
     }
 
     /** Loads a new model's session, or its head and the shared encoder, before its first request. */

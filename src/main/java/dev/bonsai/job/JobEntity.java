@@ -62,6 +62,18 @@ public abstract class JobEntity extends PanacheEntityBase {
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
 
+    /**
+     * Seconds left while it runs, the elapsed time extrapolated by the progress; null before there
+     * is enough progress to tell (2%), and when it is not running.
+     */
+    public Long etaSeconds() {
+        if (!"running".equals(status) || startedAt == null || progress <= 0.02f) {
+            return null;
+        }
+        double elapsed = java.time.Duration.between(startedAt, OffsetDateTime.now(ZoneOffset.UTC)).toMillis() / 1000.0;
+        return Math.round(elapsed / progress * (1 - progress));
+    }
+
     public boolean finished() {
         return status.equals("succeeded") || status.equals("failed") || status.equals("cancelled");
     }

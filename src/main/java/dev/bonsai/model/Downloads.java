@@ -1,16 +1,14 @@
 package dev.bonsai.model;
 
+import dev.bonsai.platform.Download;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
-import java.io.InputStream;
 
 /**
- * Streams a variant's ONNX graph or bundle to whoever asked, the API or the dashboard: ETag is the
- * content's sha256 (answered with 304 when it matches), a single byte range gets 206.
+ * Streams a variant's ONNX graph or bundle to whoever asked, the API or the dashboard, as a
+ * {@link Download} (ETag, 304, a single byte range as 206).
  */
 @ApplicationScoped
 public class Downloads {
@@ -34,28 +32,7 @@ public class Downloads {
             artifact = models.artifact(tenantId, id, variantId, format);
             mediaType = "application/octet-stream";
         }
-        String etag = "\"" + artifact.sha256() + "\"";
-        if (etag.equals(ifNoneMatch)) {
-            return Response.notModified().header(HttpHeaders.ETAG, etag).build();
-        }
-        long length = artifact.bytes();
-        long[] span = range == null ? null : ByteRange.parse(range, length);
-        long from = span == null ? 0 : span[0];
-        long count = span == null ? length : span[1] - span[0] + 1;
-        StreamingOutput body = output -> {
-            // Only the range is read from the store: a ranged GET on S3, a positioned read on files.
-            try (InputStream in = models.open(artifact, from, count)) {
-                in.transferTo(output);
-            }
-        };
-        Response.ResponseBuilder response = Response.status(span == null ? 200 : 206).entity(body).type(mediaType)
-                .header(HttpHeaders.CONTENT_LENGTH, count)
-                .header(HttpHeaders.ETAG, etag)
-                .header("Accept-Ranges", "bytes")
-                .header("Content-Disposition", "attachment; filename=\"" + artifact.fileName() + "\"");
-        if (span != null) {
-            response.header("Content-Range", "bytes " + span[0] + "-" + span[1] + "/" + length);
-        }
-        return response.build();
+        return Download.of(artifact.sha256(), artifact.bytes(), mediaType, artifact.fileName(), range, ifNoneMatch,
+                (offset, length) -> models.open(artifact, offset, length));
     }
 }

@@ -50,6 +50,22 @@ public interface BonsaiConfig {
 
     Http http();
 
+    Batches batches();
+
+    interface Batches {
+        /** Most rows one batch file may hold ({@code BONSAI_BATCH_MAX_ROWS}). */
+        @WithDefault("1000000")
+        int maxRows();
+
+        /** Rows whose output is stored together; a resumed batch goes on after the last stored chunk ({@code BONSAI_BATCH_CHUNK_ROWS}). */
+        @WithDefault("10000")
+        int chunkRows();
+
+        /** How long a finished batch's input and output are kept ({@code BONSAI_BATCH_RETENTION}). */
+        @WithDefault("P7D")
+        java.time.Duration retention();
+    }
+
     interface Http {
         /** Time every request body has, whatever its size ({@code BONSAI_HTTP_BODY_GRACE}). */
         @WithDefault("10s")

@@ -14,6 +14,7 @@ public enum ProblemType {
     NOT_ACCEPTABLE(406, "not_acceptable", "No acceptable representation"),
     REQUEST_TIMEOUT(408, "request_timeout", "The request body did not arrive in time"),
     CONFLICT(409, "conflict", "The resource is in a state that does not allow this"),
+    GONE(410, "gone", "The resource has been deleted"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Unsupported media type"),
     URI_TOO_LONG(414, "uri_too_long", "The request URI is too long"),

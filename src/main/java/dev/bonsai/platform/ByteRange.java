@@ -1,7 +1,5 @@
-package dev.bonsai.model;
+package dev.bonsai.platform;
 
-import dev.bonsai.platform.ProblemException;
-import dev.bonsai.platform.ProblemType;
 import java.util.List;
 import java.util.Map;
 
