@@ -120,12 +120,15 @@ public class PredictionService {
      * What a variant makes of {@code texts}, through the same sessions and shared encoder as
      * {@link #predict}, so that the figures are the ones predictions answer; for work a job does on
      * the tenant's behalf (batches), which the request rate limit does not count. Texts are not
-     * checked here.
+     * checked here. A job's thread has no request context, so the model is looked up in a
+     * transaction (this one's, or its own).
      *
      * @param variant as in a prediction request (null: the original)
      */
     public Scores score(String tenantId, String modelId, String variant, List<String> texts) {
-        return score(lookup(tenantId, modelId, variant), texts);
+        Lookup lookup = io.quarkus.narayana.jta.QuarkusTransaction.joiningExisting()
+                .call(() -> lookup(tenantId, modelId, variant));
+        return score(lookup, texts);
     }
 
     /** Every label with its probability, best first (ties in label order). */

@@ -268,10 +268,16 @@ class BatchApiTest {
         assertTrue(blobs.exists((String) BatchJob.output(uninterrupted.result, "jsonl").get("sha256")));
     }
 
+    /** Runs the job's work on a thread of its own, with no request context, as the scheduler's threads do. */
     private void run(String jobId) throws Exception {
         BatchJobEntity started = JobTesting.start(lifecycle, BatchJobEntity.class, jobId);
         Attempt<BatchJobEntity> attempt = JobTesting.attempt(lifecycle, BatchJobEntity.class, jobId, started.attempts);
-        worker.work(started, attempt);
+        java.util.concurrent.FutureTask<Void> work = new java.util.concurrent.FutureTask<>(() -> {
+            worker.work(started, attempt);
+            return null;
+        });
+        new Thread(work, "batch-test-worker").start();
+        work.get(2, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     private BatchJobEntity find(String id) {

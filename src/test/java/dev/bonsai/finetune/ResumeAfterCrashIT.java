@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The packaged server is killed (SIGKILL) while a fine-tuning job trains, after its first epoch
  * checkpoint; a new server process on the same database and blob storage picks the job up again,
  * resumes from the checkpoint and completes it, with the model an uninterrupted run of the same
- * request makes.
+ * request makes. Then a batch through that model is killed the same way after two chunks of its
+ * output were stored, and the next server goes on from there to the output an uninterrupted batch
+ * of the same file makes.
  */
 class ResumeAfterCrashIT {
 
@@ -35,11 +37,14 @@ class ResumeAfterCrashIT {
     @Test
     void jobResumesFromItsCheckpointAfterTheServerIsKilled() throws Exception {
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("pg"), EmbeddedDatabase.DEFAULT_PORT_ANY)) {
-            Map<String, String> environment = PackagedServer.replicaOf(database, work, ADMIN_KEY);
+            Map<String, String> environment = new java.util.HashMap<>(PackagedServer.replicaOf(database, work, ADMIN_KEY));
+            environment.put("BONSAI_BATCH_CHUNK_ROWS", "40");
             PackagedServer first = PackagedServer.start(environment, work.resolve("server.log"));
             String key;
             String jobId;
             String request;
+            String model;
+            String batchId;
             try {
                 key = first.post("/v1/tenants", ADMIN_KEY, "application/json", "{\"name\":\"resume\"}")
                         .get("apiKey").get("secret").asText();
@@ -87,10 +92,48 @@ class ResumeAfterCrashIT {
                         + "/predictions", key, "application/json", texts).get("data");
                 assertEquals(uninterruptedAnswer, resumedAnswer, "the resumed job's model is the uninterrupted run's");
                 assertEquals(uninterrupted.get("result").get("validation"), job.get("result").get("validation"));
+                model = job.get("modelId").asText();
+                batchId = second.post("/v1/batches?model=" + model, key, "text/csv", BATCH_INPUT).get("id").asText();
+                // Killed once two chunks of its output (40 rows each here) are stored, before it ends.
+                JsonNode batch = second.await("/v1/batches/" + batchId, key, node -> node.get("rowsDone").asInt() >= 80
+                        || !node.get("status").asText().matches("queued|running"), TIMEOUT);
+                assertEquals("running", batch.get("status").asText(), "still running when the server is killed: " + batch);
             } finally {
-                second.stop();
+                second.kill();
+            }
+
+            // A batch goes on after its last stored chunk in the next server, and answers every row once.
+            PackagedServer third = PackagedServer.start(environment, work.resolve("server.log"));
+            try {
+                JsonNode batch = third.await("/v1/batches/" + batchId, key, node -> List.of("succeeded", "failed",
+                        "cancelled").contains(node.get("status").asText()), TIMEOUT);
+                assertEquals("succeeded", batch.get("status").asText(), batch.toPrettyString());
+                String events = third.send("GET", "/v1/batches/" + batchId + "/events?limit=100", key, null, null).body();
+                assertTrue(events.contains("Resuming after row "), events);
+                String resumed = third.send("GET", "/v1/batches/" + batchId + "/output", key, null, null).body();
+                String again = third.post("/v1/batches?model=" + model, key, "text/csv", BATCH_INPUT).get("id").asText();
+                assertEquals("succeeded", third.await("/v1/batches/" + again, key, node -> List.of("succeeded", "failed",
+                        "cancelled").contains(node.get("status").asText()), TIMEOUT).get("status").asText());
+                String uninterrupted = third.send("GET", "/v1/batches/" + again + "/output", key, null, null).body();
+                assertEquals(BATCH_ROWS, resumed.split("\n").length);
+                assertEquals(uninterrupted, resumed, "every row once, as an uninterrupted batch answers it");
+            } finally {
+                third.stop();
             }
         }
+    }
+
+    private static final int BATCH_ROWS = 1500;
+    /** Texts none of which names its topic, for a batch long enough to be killed in the middle. */
+    private static final String BATCH_INPUT;
+
+    static {
+        String[] words = {"goal", "storm", "oven", "team", "rain", "salt"};
+        StringBuilder csv = new StringBuilder("text\n");
+        for (int i = 0; i < BATCH_ROWS; i++) {
+            csv.append("Another ").append(words[i % words.length]).append(" item numbered ").append(i).append('\n');
+        }
+        BATCH_INPUT = csv.toString();
     }
 
     private static JsonNode awaitJob(PackagedServer server, String key, String jobId, Predicate<JsonNode> condition)
