@@ -205,6 +205,47 @@ class CompressionTest {
     }
 
     /**
+     * The BGE models have other shapes than MiniLM (12 layers of 12 heads; 4 layers 512 wide with CLS
+     * pooling): pruning keeps each layer's most important half and the pruned graph runs as the
+     * trainer reads it, so distillation can recover it as it does MiniLM.
+     */
+    @Test
+    void structuredPruningOfTheBgeModelsKeepsTheirMostImportantHalfAndRunsAsTheTrainerReadsIt() throws Exception {
+        Map<BaseModel, List<String>> texts = Map.of(
+                BaseModel.BGE_SMALL_EN_V15, List.of("The ferry left an hour late because of fog.", "Prices rose again."),
+                BaseModel.BGE_SMALL_ZH_V15, List.of("今天的火车晚点了一个小时。", "这家店的面条很好吃。"));
+        for (BaseModel model : List.of(BaseModel.BGE_SMALL_EN_V15, BaseModel.BGE_SMALL_ZH_V15)) {
+            byte[] graph = model.readGraph();
+            TransformerWeights original = TransformerWeights.read(graph);
+            int heads = original.heads();
+            int neurons = (int) original.get("layer.0.intermediate.weight").shape()[1];
+            StructuredPruning.Result pruned = StructuredPruning.prune(graph, 0.5);
+            assertEquals(model.layers() * heads, pruned.headsBefore(), model.id());
+            assertEquals(model.layers() * heads / 2, pruned.headsAfter(), model.id());
+            assertEquals(model.layers() * neurons / 2, pruned.neuronsAfter(), model.id());
+            TransformerWeights weights = TransformerWeights.read(pruned.graph());
+            assertKeptTheMostImportant(original, weights, heads / 2, neurons / 2);
+            assertArrayEquals(new long[] {model.dimensions(), (long) heads / 2 * original.headSize()},
+                    weights.get("layer." + (model.layers() - 1) + ".query.weight").shape(), model.id());
+            float[][] onnx;
+            try (Encoder encoder = Encoder.open(model, pruned.graph(), new Encoder.Options(1, 8, MAX_LENGTH))) {
+                onnx = encoder.embed(texts.get(model));
+            }
+            try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+                    ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer = TrainingTokens.tokenizer(model, MAX_LENGTH)) {
+                NDArray[] tokens = TrainingTokens.tokens(manager, tokenizer, texts.get(model));
+                float[] flat = new DjlEncoder(manager, weights, model.pooling()).embed(manager, tokens[0], tokens[1], tokens[2])
+                        .toFloatArray();
+                for (int i = 0; i < onnx.length; i++) {
+                    for (int d = 0; d < onnx[i].length; d++) {
+                        assertEquals(onnx[i][d], flat[i * onnx[i].length + d], 1e-4, model.id() + " text " + i + ", dimension " + d);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * In every layer, the heads and neurons kept are the {@code heads} and {@code neurons} with the largest
      * norm of the weights reading in (value columns, up-projection column) times the norm of those writing out
      * (attention-output rows, down-projection row), computed here from the original weights.
