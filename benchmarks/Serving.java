@@ -2,6 +2,7 @@
 //
 //   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID MODELS TRAIN.csv TARGETS
 //   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID --serve TARGETS
+//   java -cp <classpath> benchmarks/Serving.java BASE_URL ADMIN_KEY TEXTS.csv SERVER_PID --batch ROWS TRAIN.csv
 //
 // The served model is a head model trained on 100 rows of each label of TRAIN.csv.
 // (a) raw: the model's downloaded bundle (its graph, tokenizer and maximum length) run in this
@@ -14,6 +15,11 @@
 //     resident memory and throughput, against its one model alone. The tenants' keys and models
 //     are written to TARGETS; with --serve, a freshly started server on the same data is measured
 //     the same way (one model, then all of them), without the models being made in that process.
+// (d) with --batch: a batch of ROWS rows (TEXTS cycled) through the same model, against (a) at batch
+//     32 and against the predictions API sent 32 texts a request from one client, on the same
+//     texts; each batch row's scores compared with the API's for the same text; the server's peak
+//     heap (from /q/metrics, sampled every 200 ms) while the batch is uploaded and run. A batch of
+//     more than 100,000 rows is cancelled after a minute of running and only its heap is reported.
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,6 +58,10 @@ public class Serving {
             manyModels(serverPid, targets, texts, "freshly started server");
             return;
         }
+        if (args[4].equals("--batch")) {
+            batch(adminKey, texts, Integer.parseInt(args[5]), new Datasets(LabelledTextFile.read(Path.of(args[6]))));
+            return;
+        }
         int models = Integer.parseInt(args[4]);
         // Every tenant trains on rows of its own: disjoint slices of the training file, 8 of each label.
         Datasets datasets = new Datasets(LabelledTextFile.read(Path.of(args[5])));
@@ -68,28 +78,9 @@ public class Serving {
                 maxLength);
 
         // (a) raw
-        int batches = 40;
-        double rawThroughput;
-        double rawP50;
-        try (ClassifierRunner runner = ClassifierRunner.open(bundle.get("model.onnx"), bundle.get("tokenizer.json"),
-                maxLength, 1)) {
-            for (int i = 0; i < 5; i++) {
-                runner.run(texts.subList(i * 32, i * 32 + 32));
-            }
-            long start = System.nanoTime();
-            for (int b = 0; b < batches; b++) {
-                runner.run(texts.subList((b * 32) % (texts.size() - 32), (b * 32) % (texts.size() - 32) + 32));
-            }
-            rawThroughput = batches * 32 / ((System.nanoTime() - start) / 1e9);
-            double[] single = new double[300];
-            for (int i = 0; i < single.length; i++) {
-                long t = System.nanoTime();
-                runner.run(List.of(texts.get(i)));
-                single[i] = (System.nanoTime() - t) / 1e6;
-            }
-            Arrays.sort(single);
-            rawP50 = single[single.length / 2];
-        }
+        double[] raw = raw(bundle, maxLength, texts);
+        double rawThroughput = raw[0];
+        double rawP50 = raw[1];
         System.out.printf("(a) raw ONNX Runtime, one thread: %.1f texts/s at batch 32; batch 1 p50 %.2f ms%n",
                 rawThroughput, rawP50);
 
@@ -133,6 +124,149 @@ public class Serving {
         }
         Files.write(Path.of(args[6]), targets.stream().map(target -> target[0] + " " + target[1]).toList());
         manyModels(serverPid, targets, texts, "server that made the models");
+    }
+
+    /** The bundle's graph run in this process, one thread: {texts/s at batch 32, batch-1 p50 in ms}. */
+    static double[] raw(Map<String, byte[]> bundle, int maxLength, List<String> texts) throws Exception {
+        int batches = 40;
+        try (ClassifierRunner runner = ClassifierRunner.open(bundle.get("model.onnx"), bundle.get("tokenizer.json"),
+                maxLength, 1)) {
+            for (int i = 0; i < 5; i++) {
+                runner.run(texts.subList(i * 32, i * 32 + 32));
+            }
+            long start = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                runner.run(texts.subList((b * 32) % (texts.size() - 32), (b * 32) % (texts.size() - 32) + 32));
+            }
+            double throughput = batches * 32 / ((System.nanoTime() - start) / 1e9);
+            double[] single = new double[300];
+            for (int i = 0; i < single.length; i++) {
+                long t = System.nanoTime();
+                runner.run(List.of(texts.get(i)));
+                single[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(single);
+            return new double[] {throughput, single[single.length / 2]};
+        }
+    }
+
+    /** Batches larger than this are cancelled after a minute of running: only their memory is measured. */
+    static final int LONGEST_RUN_ROWS = 100_000;
+
+    /** (d): a batch of {@code rows} rows against raw batch 32 and the predictions API, with the server's peak heap. */
+    static void batch(String adminKey, List<String> texts, int rows, Datasets datasets) throws Exception {
+        String[] first = tenantWithModel(adminKey, datasets.next(100), "batch-0");
+        String key = first[0];
+        String model = first[1];
+        Map<String, byte[]> bundle = unzip(get(key, "/v1/models/" + model + "/variants/" + first[2]
+                + "/content?format=bundle").body());
+        int maxLength = JSON.readTree(bundle.get("bonsai.json")).path("maxSequenceLength").asInt();
+        double rawThroughput = raw(bundle, maxLength, texts)[0];
+        System.out.printf("(a) raw ONNX Runtime, one thread, maximum length %d: %.1f texts/s at batch 32%n", maxLength,
+                rawThroughput);
+
+        // The predictions API, 32 texts a request, one client: the answers every batch row is compared with.
+        Map<String, JsonNode> answers = new java.util.HashMap<>();
+        long start = System.nanoTime();
+        for (int from = 0; from < texts.size(); from += 32) {
+            List<String> group = texts.subList(from, Math.min(texts.size(), from + 32));
+            JsonNode data = JSON.readTree(post(key, "/v1/models/" + model + "/predictions",
+                    JSON.writeValueAsString(Map.of("inputs", group))).body()).path("data");
+            for (int i = 0; i < group.size(); i++) {
+                answers.put(group.get(i), data.get(i));
+            }
+        }
+        double apiThroughput = texts.size() / ((System.nanoTime() - start) / 1e9);
+        System.out.printf("(d) predictions API, 32 texts a request, one client: %.1f texts/s (%.2f of raw batch 32)%n",
+                apiThroughput, apiThroughput / rawThroughput);
+
+        StringBuilder csv = new StringBuilder("text\n");
+        for (int i = 0; i < rows; i++) {
+            csv.append('"').append(texts.get(i % texts.size()).replace("\"", "\"\"")).append("\"\n");
+        }
+        byte[] file = csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicLong peakHeap = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                try {
+                    peakHeap.accumulateAndGet(heapUsed(), Math::max);
+                    Thread.sleep(200);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        long idleHeap = heapUsed();
+        sampler.start();
+        long upload = System.nanoTime();
+        HttpResponse<byte[]> created = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/batches?model=" + model))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(file)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("batch refused: " + new String(created.body()));
+        }
+        double uploadSeconds = (System.nanoTime() - upload) / 1e9;
+        String id = JSON.readTree(created.body()).path("id").asText();
+        JsonNode job;
+        long running = System.nanoTime();
+        while (true) {
+            job = JSON.readTree(get(key, "/v1/batches/" + id).body());
+            if (job.path("status").asText().matches("succeeded|failed|cancelled")) {
+                break;
+            }
+            if (rows > LONGEST_RUN_ROWS && System.nanoTime() - running > 60e9) {
+                // Too long to run through here: the heap while it was uploaded, checked and ran a minute.
+                post(key, "/v1/batches/" + id + "/cancel", "");
+                sampling.set(false);
+                sampler.join();
+                System.out.printf("(d) batch of %d rows (%d bytes): uploaded and checked in %.1f s, cancelled after a"
+                        + " minute at row %d; server heap idle %d MB, peak %d MB%n", rows, file.length, uploadSeconds,
+                        job.path("rowsDone").asLong(), idleHeap >> 20, peakHeap.get() >> 20);
+                return;
+            }
+            Thread.sleep(200);
+        }
+        sampling.set(false);
+        sampler.join();
+        if (!job.path("status").asText().equals("succeeded")) {
+            throw new IllegalStateException("batch " + id + ": " + job);
+        }
+        double seconds = java.time.Duration.between(java.time.OffsetDateTime.parse(job.path("startedAt").asText()),
+                java.time.OffsetDateTime.parse(job.path("finishedAt").asText())).toMillis() / 1000.0;
+        double batchThroughput = rows / seconds;
+        String[] output = new String(get(key, "/v1/batches/" + id + "/output").body(),
+                java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        int differing = 0;
+        for (int i = 0; i < rows; i++) {
+            JsonNode line = JSON.readTree(output[i]);
+            JsonNode answer = answers.get(texts.get(i % texts.size()));
+            boolean same = line.path("label").asText().equals(answer.path("label").asText());
+            for (JsonNode ranked : answer.path("labels")) {
+                same &= line.path("scores").path(ranked.path("label").asText()).asDouble() == ranked.path("score").asDouble();
+            }
+            if (!same) {
+                differing++;
+            }
+        }
+        System.out.printf("(d) batch of %d rows (%d bytes): uploaded and checked in %.1f s; ran in %.1f s: %.1f texts/s"
+                + " (%.2f of raw batch 32, %.2f of the predictions API); rows whose answer differs from the API's: %d;"
+                + " server heap idle %d MB, peak %d MB%n", rows, file.length, uploadSeconds, seconds, batchThroughput,
+                batchThroughput / rawThroughput, batchThroughput / apiThroughput, differing, idleHeap >> 20,
+                peakHeap.get() >> 20);
+    }
+
+    /** The server's heap in use, from its Prometheus metrics. */
+    static long heapUsed() throws Exception {
+        String metrics = new String(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body());
+        double used = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                used += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) used;
     }
 
     /** Disjoint CSV datasets from one labelled file: each takes the next rows of every label. */
