@@ -202,6 +202,57 @@ const predictions = ok(await api.POST('/v1/models/{id}/predictions', {
 const top = predictions.data.map((prediction) => prediction.labels?.[0]?.label ?? prediction.label);
 check(predictions.data.length === 2 && top.every((label) => model.labels.includes(label)), 'two predictions');
 
+// 7b. A batch: a raw CSV body of texts with ids, its output as JSONL (the predictions' answers) and CSV.
+const batchTexts = ['What a wonderful, moving film.', 'Dull and far too long.', 'I would see it again.'];
+const batchCsv = 'ref,text\n' + batchTexts.map((text, i) => `r${i},"${text}"`).join('\n') + '\n';
+let batch = ok(await api.POST('/v1/batches', {
+  params: { query: { model: modelId, idColumn: 'ref' } },
+  body: batchCsv,
+  bodySerializer: (body) => body,
+  headers: { 'Content-Type': 'text/csv' },
+}));
+check(batch.rows === 3 && batch.result === null, 'a queued batch counts its rows');
+while (!ended(batch.status)) {
+  await sleep(300);
+  batch = ok(await api.GET('/v1/batches/{id}', { params: { path: { id: batch.id } } }));
+}
+check(batch.status === 'succeeded' && batch.rowsDone === 3, `the batch succeeded: ${JSON.stringify(batch.error)}`);
+const batchPath = { path: { id: batch.id } };
+const jsonl = ok(await api.GET('/v1/batches/{id}/output', { params: batchPath, parseAs: 'text' }));
+const synchronous = ok(await api.POST('/v1/models/{id}/predictions', {
+  params: { path: { id: modelId } }, body: { inputs: batchTexts },
+})).data;
+/** One output line, read as the README describes it (the output is a file, not a typed answer). */
+function batchLine(line: string): { id: string; label: string; score: number } {
+  const value: unknown = JSON.parse(line);
+  if (typeof value === 'object' && value !== null && 'id' in value && 'label' in value && 'score' in value
+    && typeof value.id === 'string' && typeof value.label === 'string' && typeof value.score === 'number') {
+    return { id: value.id, label: value.label, score: value.score };
+  }
+  throw new Error(`Not a batch output line: ${line}`);
+}
+const batchLines = jsonl.trim().split('\n').map(batchLine);
+check(batchLines.length === 3 && batchLines.every((line, i) => line.id === `r${i}` && line.label === synchronous[i]?.label
+  && line.score === synchronous[i]?.score), 'each batch row is the predictions API\'s answer');
+const batchCsvOut = ok(await api.GET('/v1/batches/{id}/output', {
+  params: { ...batchPath, query: { format: 'csv' } }, parseAs: 'text',
+}));
+check(batchCsvOut.startsWith('id,label,score,'), 'the CSV output has its header');
+const batchRange = await api.GET('/v1/batches/{id}/output', {
+  params: { ...batchPath, header: { Range: 'bytes=0-9' } }, parseAs: 'text',
+});
+check(batchRange.response.status === 206 && ok(batchRange) === jsonl.slice(0, 10), 'a range of the output');
+// A reconnecting stream names the last event it has and gets only what came after it.
+const batchEvents = ok(await api.GET('/v1/batches/{id}/events', { params: batchPath })).data;
+const secondLast = batchEvents[batchEvents.length - 2];
+if (secondLast === undefined) {
+  throw new Error('A finished batch has several events');
+}
+const resumedStream = ok(await api.GET('/v1/batches/{id}/events/stream', {
+  params: { ...batchPath, header: { 'Last-Event-ID': String(secondLast.id) } }, parseAs: 'text',
+})).split('\n').filter((line) => line.startsWith('data:'));
+check(resumedStream.length === 1, `after Last-Event-ID only the last event (${resumedStream.length})`);
+
 // 8. Compression ("auto" is a string the types accept; one recipe is tried here).
 const auto: Schemas['CreateCompressionJobRequest']['techniques'] = 'auto';
 check(auto === 'auto', 'techniques may be "auto"');

@@ -52,7 +52,9 @@ class TypeScriptClientIT {
             for (String answer : List.of("POST /v1/fine-tuning/jobs 200", "POST /v1/fine-tuning/jobs 201",
                     "GET /v1/models/{id}/variants/{variantId}/content 304",
                     "GET /v1/models/{id}/variants/{variantId}/content 206",
-                    "GET /v1/fine-tuning/jobs/{id}/events/stream 200", "GET /v1/compression/jobs/{id} 200")) {
+                    "GET /v1/fine-tuning/jobs/{id}/events/stream 200", "GET /v1/compression/jobs/{id} 200",
+                    "POST /v1/batches 201", "GET /v1/batches/{id}/output 200", "GET /v1/batches/{id}/output 206",
+                    "GET /v1/batches/{id}/events/stream 200")) {
                 assertTrue(checked.contains(answer), answer + " was checked: " + checked);
             }
         } finally {
