@@ -69,18 +69,12 @@ public class Serving {
         String[] first = tenantWithModel(adminKey, datasets.next(100), "serving-0");
         String key = first[0];
         String model = first[1];
-        // The raw side runs what the server serves: the downloaded bundle's graph, its tokenizer and its
-        // maximum length, on the same texts, with one thread.
-        Map<String, byte[]> bundle = unzip(get(key, "/v1/models/" + model + "/variants/" + first[2]
-                + "/content?format=bundle").body());
-        int maxLength = JSON.readTree(bundle.get("bonsai.json")).path("maxSequenceLength").asInt();
-        System.out.printf("served model: head on all-MiniLM-L6-v2, maximum length %d tokens (from its bundle)%n",
-                maxLength);
-
         // (a) raw
-        double[] raw = raw(bundle, maxLength, texts);
+        double[] raw = raw(first, texts);
         double rawThroughput = raw[0];
         double rawP50 = raw[1];
+        System.out.printf("served model: head on all-MiniLM-L6-v2, maximum length %d tokens (from its bundle)%n",
+                (int) raw[2]);
         System.out.printf("(a) raw ONNX Runtime, one thread: %.1f texts/s at batch 32; batch 1 p50 %.2f ms%n",
                 rawThroughput, rawP50);
 
@@ -126,8 +120,15 @@ public class Serving {
         manyModels(serverPid, targets, texts, "server that made the models");
     }
 
-    /** The bundle's graph run in this process, one thread: {texts/s at batch 32, batch-1 p50 in ms}. */
-    static double[] raw(Map<String, byte[]> bundle, int maxLength, List<String> texts) throws Exception {
+    /**
+     * What the server serves, run in this process with one thread: the downloaded bundle of
+     * {@code served} ({key, model, variant}), its graph, its tokenizer and its maximum length, on the
+     * same texts. Answers {texts/s at batch 32, batch-1 p50 in ms, the maximum length}.
+     */
+    static double[] raw(String[] served, List<String> texts) throws Exception {
+        Map<String, byte[]> bundle = unzip(get(served[0], "/v1/models/" + served[1] + "/variants/" + served[2]
+                + "/content?format=bundle").body());
+        int maxLength = JSON.readTree(bundle.get("bonsai.json")).path("maxSequenceLength").asInt();
         int batches = 40;
         try (ClassifierRunner runner = ClassifierRunner.open(bundle.get("model.onnx"), bundle.get("tokenizer.json"),
                 maxLength, 1)) {
@@ -146,7 +147,7 @@ public class Serving {
                 single[i] = (System.nanoTime() - t) / 1e6;
             }
             Arrays.sort(single);
-            return new double[] {throughput, single[single.length / 2]};
+            return new double[] {throughput, single[single.length / 2], maxLength};
         }
     }
 
@@ -158,11 +159,9 @@ public class Serving {
         String[] first = tenantWithModel(adminKey, datasets.next(100), "batch-0");
         String key = first[0];
         String model = first[1];
-        Map<String, byte[]> bundle = unzip(get(key, "/v1/models/" + model + "/variants/" + first[2]
-                + "/content?format=bundle").body());
-        int maxLength = JSON.readTree(bundle.get("bonsai.json")).path("maxSequenceLength").asInt();
-        double rawThroughput = raw(bundle, maxLength, texts)[0];
-        System.out.printf("(a) raw ONNX Runtime, one thread, maximum length %d: %.1f texts/s at batch 32%n", maxLength,
+        double[] raw = raw(first, texts);
+        double rawThroughput = raw[0];
+        System.out.printf("(a) raw ONNX Runtime, one thread, maximum length %d: %.1f texts/s at batch 32%n", (int) raw[2],
                 rawThroughput);
 
         // The predictions API, 32 texts a request, one client: the answers every batch row is compared with.
