@@ -66,12 +66,19 @@ public class BatchBlobs implements BlobHolder {
         }
     }
 
-    /** Deletes an ended job's chunks (the output holds their rows, or the job failed) and forgets them. */
+    /**
+     * Deletes an ended job's chunks (the output holds their rows, or the job failed) and forgets them,
+     * and gives a job that ended without an output (failed, cancelled) its expiry too, for its input.
+     */
     void dropChunks(String jobId) throws IOException {
         List<String> shas = QuarkusTransaction.requiringNew().call(() -> {
             BatchJobEntity job = entities.find(BatchJobEntity.class, jobId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
-            if (job == null || !job.finished() || job.chunks.isEmpty()) {
+            if (job == null || !job.finished()) {
                 return List.of();
+            }
+            if (job.outputExpiresAt == null) {
+                job.outputExpiresAt = (job.finishedAt == null ? BatchService.now() : job.finishedAt)
+                        .plus(config.batches().retention());
             }
             List<String> named = chunkBlobs(job.chunks);
             job.chunks = new ArrayList<>();
@@ -86,15 +93,21 @@ public class BatchBlobs implements BlobHolder {
         while (true) {
             Map<String, List<String>> claimed = QuarkusTransaction.requiringNew().call(() -> {
                 @SuppressWarnings("unchecked")
-                List<String> ids = entities.createNativeQuery("select id from batch_jobs where output_expires_at < now()"
-                        + " and coalesce((result ->> 'expired')::boolean, false) = false"
-                        + " and status in ('succeeded', 'failed', 'cancelled') limit 20 for update skip locked").getResultList();
+                // A job whose end was not followed by its tidy-up (its replica died in between) has no expiry
+                // yet: its end plus the retention time is.
+                List<String> ids = entities.createNativeQuery("select id from batch_jobs where status in ('succeeded',"
+                        + " 'failed', 'cancelled') and coalesce(output_expires_at, finished_at + make_interval(secs => ?1))"
+                        + " < now() and coalesce((result ->> 'expired')::boolean, false) = false limit 20 for update skip"
+                        + " locked").setParameter(1, (double) config.batches().retention().toSeconds()).getResultList();
                 Map<String, List<String>> named = new LinkedHashMap<>();
                 for (String id : ids) {
                     BatchJobEntity job = entities.find(BatchJobEntity.class, id);
                     List<String> shas = new ArrayList<>(chunkBlobs(job.chunks));
                     shas.add(job.inputSha256);
                     Map<String, Object> result = job.result == null ? new LinkedHashMap<>() : new LinkedHashMap<>(job.result);
+                    if (job.outputExpiresAt == null) {
+                        job.outputExpiresAt = BatchService.now();
+                    }
                     if (result.get("outputs") != null) {
                         shas.add((String) BatchJob.output(result, "jsonl").get("sha256"));
                         shas.add((String) BatchJob.output(result, "csv").get("sha256"));

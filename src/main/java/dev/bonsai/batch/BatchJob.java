@@ -38,7 +38,8 @@ public record BatchJob(String id, String model, @Schema(description = "The varia
     static BatchJob of(BatchJobEntity entity, Long queuePosition) {
         Long eta = entity.etaSeconds();
         Map<String, Object> result = entity.result;
-        Result shown = result == null ? null : new Result(number(result, "rows"), number(result, "rowsWithErrors"),
+        // A batch that ended without an output keeps only its expiry mark there, which is not shown.
+        Result shown = result == null || result.get("outputs") == null ? null : new Result(number(result, "rows"), number(result, "rowsWithErrors"),
                 number(output(result, "jsonl"), "bytes"), number(output(result, "csv"), "bytes"),
                 Boolean.TRUE.equals(result.get("expired")));
         return new BatchJob(entity.id, entity.modelId, entity.variantId, entity.inputFormat, entity.inputFileName,

@@ -268,6 +268,39 @@ class BatchApiTest {
         assertTrue(blobs.exists((String) BatchJob.output(uninterrupted.result, "jsonl").get("sha256")));
     }
 
+    @Test
+    void aBatchThatEndedWithoutAnOutputHasItsInputDeletedWhenItsRetentionIsOver() throws Exception {
+        String sha = blobs.putBytes(("text\nan input only this test stores " + UUID.randomUUID() + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+        String variant = Api.as(apiKey).get("/v1/models/" + model).then().extract().path("variants[0].id");
+        // Cancelled, and its tidy-up gave it an expiry.
+        String tidied = row(sha, variant, List.of(), 0);
+        QuarkusTransaction.requiringNew().run(() -> {
+            BatchJobEntity job = entities.find(BatchJobEntity.class, tidied);
+            job.status = "cancelled";
+            job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        });
+        worker.ended(tidied);
+        assertNotNull(find(tidied).outputExpiresAt, "a cancelled batch expires too");
+        // Failed eight days ago on a replica that died before its tidy-up: no expiry was written.
+        String untidied = row(sha, variant, List.of(), 0);
+        QuarkusTransaction.requiringNew().run(() -> {
+            BatchJobEntity job = entities.find(BatchJobEntity.class, untidied);
+            job.status = "failed";
+            job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC).minusDays(8);
+        });
+        assertTrue(batchBlobs.sweep() >= 1);
+        assertTrue(blobs.exists(sha), "the cancelled batch still holds the input until its own expiry");
+        QuarkusTransaction.requiringNew().run(() -> entities.find(BatchJobEntity.class, tidied).outputExpiresAt =
+                OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(1));
+        assertTrue(batchBlobs.sweep() >= 1);
+        assertFalse(blobs.exists(sha), "nothing holds the input any more");
+        JsonPath shown = Api.as(apiKey).get("/v1/batches/" + untidied).then().statusCode(200).extract().jsonPath();
+        assertEquals("failed", shown.getString("status"));
+        assertNull(shown.get("result"));
+        assertNotNull(shown.getString("outputExpiresAt"));
+    }
+
     /** Runs the job's work on a thread of its own, with no request context, as the scheduler's threads do. */
     private void run(String jobId) throws Exception {
         BatchJobEntity started = JobTesting.start(lifecycle, BatchJobEntity.class, jobId);
