@@ -157,16 +157,26 @@ public class BatchService extends JobService<BatchJobEntity, BatchJob> {
         if (request.model() == null || request.model().isBlank()) {
             errors.add(new Problem.FieldError("/model", "Name the model the batch runs (model=mdl_…)."));
         } else {
+            boolean modelFound = true;
             try {
-                variantId = models.serving(tenantId, request.model(), request.variant()).variantId();
+                models.source(tenantId, request.model());
             } catch (ProblemException e) {
                 if (e.type() != ProblemType.NOT_FOUND) {
                     throw e;
                 }
-                errors.add(e.getMessage().startsWith("No variant")
-                        ? new Problem.FieldError("/variant", "Model " + request.model() + " has no variant '"
-                                + request.variant() + "'; use original, recommended or one of its variant ids.")
-                        : new Problem.FieldError("/model", "No model with id '" + request.model() + "'."));
+                modelFound = false;
+                errors.add(new Problem.FieldError("/model", "No model with id '" + request.model() + "'."));
+            }
+            if (modelFound) {
+                try {
+                    variantId = models.serving(tenantId, request.model(), request.variant()).variantId();
+                } catch (ProblemException e) {
+                    if (e.type() != ProblemType.NOT_FOUND) {
+                        throw e;
+                    }
+                    errors.add(new Problem.FieldError("/variant", "Model " + request.model() + " has no variant '"
+                            + request.variant() + "'; use original, recommended or one of its variant ids."));
+                }
             }
         }
         if (textColumn.length() > 256) {
