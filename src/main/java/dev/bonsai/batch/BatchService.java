@@ -66,7 +66,7 @@ public class BatchService extends JobService<BatchJobEntity, BatchJob> {
 
     @Override
     protected Kind<BatchJobEntity, BatchJob> kind() {
-        return new Kind<>(BatchJobEntity.class, "batch", TASK, BatchJob::of);
+        return new Kind<>(BatchJobEntity.class, "batch", TASK, "batch", BatchJob::of);
     }
 
     public Created create(String tenantId, CreateRequest request, InputStream body, String idempotencyKey) {

@@ -56,7 +56,7 @@ public class CompressionJobService extends JobService<CompressionJobEntity, Comp
 
     @Override
     protected Kind<CompressionJobEntity, CompressionJob> kind() {
-        return new Kind<>(CompressionJobEntity.class, "compression job", TASK, CompressionJob::of);
+        return new Kind<>(CompressionJobEntity.class, "compression job", TASK, "compression.job", CompressionJob::of);
     }
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {

@@ -51,7 +51,7 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
 
     @Override
     protected Kind<FineTuneJobEntity, FineTuneJob> kind() {
-        return new Kind<>(FineTuneJobEntity.class, "fine-tuning job", TASK, FineTuneJob::of);
+        return new Kind<>(FineTuneJobEntity.class, "fine-tuning job", TASK, "fine_tuning.job", FineTuneJob::of);
     }
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {

@@ -3,6 +3,8 @@ package dev.bonsai.job;
 import dev.bonsai.platform.Cursor;
 import dev.bonsai.platform.Page;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -16,6 +18,9 @@ import java.util.Map;
 @ApplicationScoped
 public class JobEvents {
 
+    @Inject
+    Event<JobEnded> endings;
+
     @Transactional
     public void message(String jobId, String level, String message) {
         append(jobId, level, "message", message, null);
@@ -24,6 +29,11 @@ public class JobEvents {
     @Transactional
     public void metrics(String jobId, String message, Map<String, Object> data) {
         append(jobId, "info", "metrics", message, data);
+    }
+
+    /** Tells observers, in the caller's transaction, that {@code job} has just ended ({@link JobEnded}). */
+    void ended(JobEntity job) {
+        endings.fire(new JobEnded(job));
     }
 
     private static void append(String jobId, String level, String type, String message, Map<String, Object> data) {

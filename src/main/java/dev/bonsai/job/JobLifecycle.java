@@ -143,6 +143,7 @@ public class JobLifecycle {
                 row.status = "cancelled";
                 row.finishedAt = now();
                 events.message(jobId, "info", "Job cancelled before it started.");
+                events.ended(row);
                 return null;
             }
             row.attempts++;
@@ -284,7 +285,7 @@ public class JobLifecycle {
         shuttingDown = true;
     }
 
-    private static void end(JobEntity job, String status, Map<String, Object> result, Map<String, Object> error) {
+    private void end(JobEntity job, String status, Map<String, Object> result, Map<String, Object> error) {
         job.status = status;
         job.result = result;
         job.error = error;
@@ -292,6 +293,7 @@ public class JobLifecycle {
             job.progress = 1;
         }
         job.finishedAt = now();
+        events.ended(job);
     }
 
     private static OffsetDateTime now() {

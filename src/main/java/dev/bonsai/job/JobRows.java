@@ -118,6 +118,9 @@ public final class JobRows<E extends JobEntity, V> {
     public V cancel(String tenantId, String id) {
         E job = find(tenantId, id);
         job.requestCancel();
+        if (job.finished()) {
+            events.ended(job);
+        }
         return view(job);
     }
 

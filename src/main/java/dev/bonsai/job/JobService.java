@@ -5,6 +5,8 @@ import io.smallrye.mutiny.Multi;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -27,22 +29,47 @@ public abstract class JobService<E extends JobEntity, V> {
     EventStreams streams;
 
     private JobRows<E, V> rows;
+    private Kind<E, V> kind;
 
-    /** The kind's entity, the name problems call a job by ("fine-tuning job"), its task, and how a row is shown. */
-    public record Kind<E extends JobEntity, V>(Class<E> type, String noun, String task, BiFunction<E, Long, V> view) {
+    /**
+     * The kind's entity, the name problems call a job by ("fine-tuning job"), its task, the name its
+     * webhook events start with ("fine_tuning.job"), and how a row is shown.
+     */
+    public record Kind<E extends JobEntity, V>(Class<E> type, String noun, String task, String event,
+            BiFunction<E, Long, V> view) {
     }
+
+    /** A webhook event of a job that has ended: {@code fine_tuning.job.succeeded} and the job as the API shows it. */
+    public record Ending(String eventType, Object job) {
+    }
+
+    /** The statuses a job ends in, which end the names of its webhook events. */
+    public static final List<String> ENDED = List.of("succeeded", "failed", "cancelled");
 
     protected abstract Kind<E, V> kind();
 
     @PostConstruct
     void makeRows() {
-        Kind<E, V> kind = kind();
+        kind = kind();
         rows = new JobRows<>(kind.type(), kind.noun(), kind.task(), kind.view(), events, scheduler);
     }
 
     /** The rows of this kind: creation under an idempotency key, lookups by tenant. */
     protected JobRows<E, V> rows() {
         return rows;
+    }
+
+    /** The webhook event types of this kind's jobs, one per way a job ends. */
+    public List<String> eventTypes() {
+        return ENDED.stream().map(status -> kind.event() + "." + status).toList();
+    }
+
+    /** What a webhook announces of {@code job} as it ends; empty when it is another kind's. In the caller's transaction. */
+    public Optional<Ending> ending(JobEntity job) {
+        if (!kind.type().isInstance(job) || !job.finished()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Ending(kind.event() + "." + job.status, rows.view(kind.type().cast(job))));
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -52,6 +52,57 @@ public interface BonsaiConfig {
 
     Batches batches();
 
+    Webhooks webhooks();
+
+    interface Webhooks {
+        /**
+         * The operator's key that seals endpoints' signing secrets in the database
+         * ({@code BONSAI_WEBHOOKS_SECRET_KEY}, at least 32 characters, e.g. {@code openssl rand -base64 32});
+         * every replica needs the same one. Unset: one is generated into {@link #keyFile()}.
+         */
+        Optional<String> secretKey();
+
+        /** Where the generated key is kept when none is set ({@code BONSAI_WEBHOOKS_KEY_FILE}). */
+        @WithDefault("./data/webhook-secret.key")
+        Path keyFile();
+
+        /**
+         * Whether endpoints may be on loopback, private, link-local or other non-public addresses
+         * ({@code BONSAI_WEBHOOKS_ALLOW_PRIVATE_TARGETS}); off, so that tenants cannot reach the
+         * service's own network.
+         */
+        @WithDefault("false")
+        boolean allowPrivateTargets();
+
+        /** How long one attempt may take, connecting included ({@code BONSAI_WEBHOOKS_TIMEOUT}). */
+        @WithDefault("PT10S")
+        java.time.Duration timeout();
+
+        /** Deliveries one replica makes at once ({@code BONSAI_WEBHOOKS_CONCURRENCY}). */
+        @WithDefault("4")
+        int concurrency();
+
+        /** The wait after a first failed attempt; each next wait is four times longer ({@code BONSAI_WEBHOOKS_FIRST_RETRY}). */
+        @WithDefault("PT10S")
+        java.time.Duration firstRetry();
+
+        /** The longest wait between two attempts ({@code BONSAI_WEBHOOKS_MAX_RETRY_DELAY}). */
+        @WithDefault("PT6H")
+        java.time.Duration maxRetryDelay();
+
+        /** How long after its event a delivery is tried before it is given up ({@code BONSAI_WEBHOOKS_RETRY_WINDOW}). */
+        @WithDefault("P1D")
+        java.time.Duration retryWindow();
+
+        /** Endpoints one tenant may have ({@code BONSAI_WEBHOOKS_MAX_ENDPOINTS}). */
+        @WithDefault("20")
+        int maxEndpoints();
+
+        /** How long deliveries stay in an endpoint's log ({@code BONSAI_WEBHOOKS_LOG_RETENTION}). */
+        @WithDefault("P30D")
+        java.time.Duration logRetention();
+    }
+
     interface Batches {
         /** Most rows one batch file may hold ({@code BONSAI_BATCH_MAX_ROWS}). */
         @WithDefault("1000000")

@@ -43,6 +43,8 @@ public class Changes {
         KEYS,
         /** A tenant's prediction rate limit changed. */
         LIMITS,
+        /** Webhook deliveries are due (id: the tenant): replicas that deliver look for them at once. */
+        WEBHOOKS,
         /** Anything may have changed: forget everything. */
         EVERYTHING
     }
