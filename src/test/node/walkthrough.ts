@@ -6,6 +6,8 @@
 //   node walkthrough.js <base URL> <admin key> <openapi.yaml> <dataset.csv>
 // Prints one JSON object: what was checked, and the contract failures (none when all is well).
 import fs from 'node:fs';
+import http from 'node:http';
+import { Webhook } from 'standardwebhooks';
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './bonsai-api.js';
 import { contract } from './contract.js';
@@ -202,6 +204,33 @@ const predictions = ok(await api.POST('/v1/models/{id}/predictions', {
 const top = predictions.data.map((prediction) => prediction.labels?.[0]?.label ?? prediction.label);
 check(predictions.data.length === 2 && top.every((label) => model.labels.includes(label)), 'two predictions');
 
+// 7a. A webhook endpoint on a receiver of our own (the server runs with non-public targets allowed),
+// told when a batch succeeds; its deliveries are verified by the Standard Webhooks reference library.
+const received: { headers: Record<string, string>; body: string }[] = [];
+const receiver = http.createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') {
+        headers[name] = value;
+      }
+    }
+    received.push({ headers, body: Buffer.concat(chunks).toString('utf8') });
+    response.writeHead(204).end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const listening = receiver.address();
+const receiverPort = typeof listening === 'object' && listening !== null ? listening.port : 0;
+const endpoint = ok(await api.POST('/v1/webhook-endpoints', {
+  body: { url: `http://127.0.0.1:${receiverPort}/bonsai`, events: ['batch.succeeded'], description: 'walkthrough' },
+}));
+check(endpoint.secret.startsWith('whsec_') && endpoint.enabled, 'an endpoint with its secret shown once');
+const eventTypes = ok(await api.GET('/v1/webhook-endpoints/event-types')).data;
+check(eventTypes.includes('fine_tuning.job.succeeded') && eventTypes.includes('batch.cancelled'), 'the event types');
+
 // 7b. A batch: a raw CSV body of texts with ids, its output as JSONL (the predictions' answers) and CSV.
 const batchTexts = ['What a wonderful, moving film.', 'Dull and far too long.', 'I would see it again.'];
 const batchCsv = 'ref,text\n' + batchTexts.map((text, i) => `r${i},"${text}"`).join('\n') + '\n';
@@ -217,6 +246,40 @@ while (!ended(batch.status)) {
   batch = ok(await api.GET('/v1/batches/{id}', { params: { path: { id: batch.id } } }));
 }
 check(batch.status === 'succeeded' && batch.rowsDone === 3, `the batch succeeded: ${JSON.stringify(batch.error)}`);
+for (let waited = 0; received.length === 0 && waited < 100; waited++) {
+  await sleep(100);
+}
+receiver.close();
+const delivery = received[0];
+if (delivery === undefined) {
+  throw new Error('The batch.succeeded webhook did not arrive');
+}
+/** What a verified webhook says: its type, and the id and status of the job it is about. */
+function announcement(payload: unknown): { type: string; id: string; status: string } {
+  if (typeof payload === 'object' && payload !== null && 'type' in payload && typeof payload.type === 'string'
+    && 'data' in payload && typeof payload.data === 'object' && payload.data !== null && 'id' in payload.data
+    && 'status' in payload.data && typeof payload.data.id === 'string' && typeof payload.data.status === 'string') {
+    return { type: payload.type, id: payload.data.id, status: payload.data.status };
+  }
+  throw new Error(`Not a job's webhook: ${JSON.stringify(payload)}`);
+}
+const announced = announcement(new Webhook(endpoint.secret).verify(delivery.body, delivery.headers));
+check(announced.type === 'batch.succeeded' && announced.id === batch.id && announced.status === 'succeeded',
+  `the webhook announces the batch: ${delivery.body.slice(0, 200)}`);
+let forged = false;
+try {
+  new Webhook(endpoint.secret).verify(delivery.body.replace('succeeded', 'failed'), delivery.headers);
+} catch {
+  forged = true;
+}
+check(forged, 'a changed body does not verify');
+let logged = ok(await api.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: endpoint.id } } })).data;
+for (let waited = 0; logged[0]?.status === 'pending' && waited < 50; waited++) {
+  await sleep(100);
+  logged = ok(await api.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: endpoint.id } } })).data;
+}
+check(logged.length === 1 && logged[0]?.status === 'delivered' && logged[0].responseStatus === 204
+  && logged[0].eventId === delivery.headers['webhook-id'], 'the delivery log has the one delivery');
 const batchPath = { path: { id: batch.id } };
 const jsonl = ok(await api.GET('/v1/batches/{id}/output', { params: batchPath, parseAs: 'text' }));
 const synchronous = ok(await api.POST('/v1/models/{id}/predictions', {

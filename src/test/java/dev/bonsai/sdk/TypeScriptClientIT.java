@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * written against them with openapi-fetch and no assertion the types do not make, compiled with
  * {@code tsc --strict}, and run against the packaged server with every answer validated by Ajv
  * against the document (strictly: an undeclared member, a missing required one, an undeclared
- * status or media type fails). The Java client of {@link GeneratedSdkTest} stays.
+ * status or media type fails). A webhook of the walkthrough's batch is received by a server of its
+ * own and verified by the Standard Webhooks reference library ({@code standardwebhooks}). The Java client of {@link GeneratedSdkTest} stays.
  */
 class TypeScriptClientIT {
 
@@ -40,7 +41,8 @@ class TypeScriptClientIT {
                 home.resolve("tsconfig.json").toString()), 300);
 
         PackagedServer server = PackagedServer.start(Map.of("BONSAI_ADMIN_KEY", ADMIN_KEY,
-                "BONSAI_PG_DIR", work.resolve("pg").toString(), "BONSAI_BLOB_DIR", work.resolve("blobs").toString()),
+                "BONSAI_PG_DIR", work.resolve("pg").toString(), "BONSAI_BLOB_DIR", work.resolve("blobs").toString(),
+                "BONSAI_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true", "BONSAI_WEBHOOKS_KEY_FILE", work.resolve("webhook.key").toString()),
                 work.resolve("server.log"));
         try {
             String output = NodeChecks.node("build/walkthrough.js", server.baseUrl(), ADMIN_KEY,
@@ -54,7 +56,8 @@ class TypeScriptClientIT {
                     "GET /v1/models/{id}/variants/{variantId}/content 206",
                     "GET /v1/fine-tuning/jobs/{id}/events/stream 200", "GET /v1/compression/jobs/{id} 200",
                     "POST /v1/batches 201", "GET /v1/batches/{id}/output 200", "GET /v1/batches/{id}/output 206",
-                    "GET /v1/batches/{id}/events/stream 200")) {
+                    "GET /v1/batches/{id}/events/stream 200", "POST /v1/webhook-endpoints 201",
+                    "GET /v1/webhook-endpoints/{id}/deliveries 200")) {
                 assertTrue(checked.contains(answer), answer + " was checked: " + checked);
             }
         } finally {
