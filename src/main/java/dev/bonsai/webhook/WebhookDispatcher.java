@@ -86,8 +86,9 @@ public class WebhookDispatcher {
     private Thread loop;
     private Instant lastSweep = Instant.EPOCH;
 
-    /** One claimed delivery: what to send where, and which attempt this is. */
-    record Claimed(String id, String endpointId, String eventId, String payload, int attempt, String url, String sealedSecret) {
+    /** One claimed delivery: what to send where, which attempt this is, and the replica that claimed it. */
+    record Claimed(String id, String endpointId, String eventId, String payload, int attempt, String url, String sealedSecret,
+            String claimant) {
     }
 
     /** How an attempt went: a status when the target answered, the error otherwise. */
@@ -199,7 +200,7 @@ public class WebhookDispatcher {
                 from claimed c join webhook_endpoints e on e.id = c.endpoint_id
                 """).setParameter(1, limit).setParameter(2, instance.name()).setParameter(3, claimSeconds).getResultList());
         return rows.stream().map(row -> new Claimed((String) row[0], (String) row[1], (String) row[2], (String) row[3],
-                ((Number) row[4]).intValue(), (String) row[5], (String) row[6])).toList();
+                ((Number) row[4]).intValue(), (String) row[5], (String) row[6], instance.name())).toList();
     }
 
     /** Makes one attempt at {@code delivery} and records how it went. */
@@ -287,7 +288,8 @@ public class WebhookDispatcher {
     }
 
     /**
-     * Records the attempt if this replica's claim still stands: delivered, or pending again after
+     * Records the attempt if its claim still stands (the row is still claimed by the same replica
+     * for the same attempt): delivered, or pending again after
      * its wait, or given up once the wait would pass the retry window (and then the endpoint is
      * disabled if nothing succeeded there since the event).
      */
@@ -301,7 +303,7 @@ public class WebhookDispatcher {
                             claimed_until = null, response_status = ?1, latency_ms = ?2, last_error = null
                         where id = ?3 and claimed_by = ?4 and attempts = ?5 and status = 'pending'
                         """).setParameter(1, outcome.status(), Integer.class).setParameter(2, latency, Integer.class).setParameter(3, delivery.id())
-                        .setParameter(4, instance.name()).setParameter(5, delivery.attempt()).executeUpdate();
+                        .setParameter(4, delivery.claimant()).setParameter(5, delivery.attempt()).executeUpdate();
                 if (updated == 1) {
                     entities.createNativeQuery("update webhook_endpoints set consecutive_failures = 0, last_success_at = now()"
                             + " where id = ?1").setParameter(1, delivery.endpointId()).executeUpdate();
@@ -320,7 +322,7 @@ public class WebhookDispatcher {
                     """).setParameter(1, config.webhooks().retryWindow().toMillis() / 1000.0).setParameter(2, wait)
                     .setParameter(3, outcome.status(), Integer.class).setParameter(4, latency, Integer.class)
                     .setParameter(5, outcome.error(), String.class)
-                    .setParameter(6, delivery.id()).setParameter(7, instance.name()).setParameter(8, delivery.attempt())
+                    .setParameter(6, delivery.id()).setParameter(7, delivery.claimant()).setParameter(8, delivery.attempt())
                     .getResultList();
             if (status.isEmpty()) {
                 return; // the claim lapsed and another replica holds the delivery now

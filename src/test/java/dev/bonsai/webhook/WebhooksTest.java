@@ -59,6 +59,9 @@ class WebhooksTest {
     @Inject
     WebhookSecrets secrets;
 
+    @Inject
+    WebhookDispatcher dispatcher;
+
     private Receiver receiver;
     private String apiKey;
     private String tenantId;
@@ -284,6 +287,63 @@ class WebhooksTest {
         QuarkusTransaction.requiringNew().run(() -> endings.fire(new JobEnded(entities.find(FineTuneJobEntity.class, jobId))));
         receiver.await("/outbox", 1, Duration.ofSeconds(5));
         assertEquals(jobId, JSON.readTree(receiver.requests("/outbox").get(0).body()).at("/data/id").asText());
+    }
+
+    /** A delivery row as a replica named {@code claimant} holds it after claiming attempt {@code attempts}, its claim ending in {@code seconds}. */
+    private String claimedDelivery(String endpointId, String claimant, int attempts, double seconds) {
+        String id = "whd_" + UUID.randomUUID().toString().replace("-", "");
+        QuarkusTransaction.requiringNew().run(() -> entities.createNativeQuery("""
+                insert into webhook_deliveries (id, endpoint_id, tenant_id, event_id, event_type, payload, status, attempts,
+                    next_attempt_at, claimed_by, claimed_until, last_attempt_at, created_at)
+                values (?1, ?2, ?3, ?4, 'batch.succeeded', ?5, 'pending', ?6, now(), ?7, now() + make_interval(secs => ?8),
+                    now(), now())
+                """).setParameter(1, id).setParameter(2, endpointId).setParameter(3, tenantId).setParameter(4, "evt_" + id)
+                .setParameter(5, "{\"type\":\"batch.succeeded\",\"data\":{}}").setParameter(6, attempts)
+                .setParameter(7, claimant).setParameter(8, seconds).executeUpdate());
+        return id;
+    }
+
+    private WebhookDeliveryEntity row(String deliveryId) {
+        return QuarkusTransaction.requiringNew().call(() -> entities.find(WebhookDeliveryEntity.class, deliveryId));
+    }
+
+    @Test
+    void aReplicaThatPausedMidDeliveryNeitherHoldsItsDeliveriesNorOverwritesTheAttemptThatTookThemOver() throws Exception {
+        JsonPath endpoint = createEndpoint(apiKey, receiver.url("/paused"), List.of("batch.succeeded"));
+        String endpointId = endpoint.getString("id");
+        String sealed = QuarkusTransaction.requiringNew().call(() -> entities.find(WebhookEndpointEntity.class,
+                endpointId).sealedSecret);
+
+        // A replica claimed a delivery and paused: while its claim stands nobody sends it; once it lapses, this one does.
+        String abandoned = claimedDelivery(endpointId, "paused-replica", 1, 1.5);
+        Thread.sleep(1000);
+        assertTrue(receiver.requests("/paused").isEmpty(), "a delivery was sent while another replica's claim stood");
+        receiver.await("/paused", 1, Duration.ofSeconds(5));
+        Thread.sleep(300);
+        WebhookDeliveryEntity takenOver = row(abandoned);
+        assertEquals("delivered", takenOver.status);
+        assertEquals(2, takenOver.attempts);
+
+        // Replica B holds attempt 2 of a delivery; replica A wakes from its pause and records its attempt 1 as failed.
+        String held = claimedDelivery(endpointId, "replica-b", 2, 60);
+        WebhookDispatcher.Claimed late = new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 1,
+                receiver.url("/paused"), sealed, "replica-a");
+        dispatcher.record(late, new WebhookDispatcher.Outcome(500, 12, "the endpoint answered 500"));
+        dispatcher.record(new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 2, receiver.url("/paused"),
+                sealed, "replica-a"), new WebhookDispatcher.Outcome(500, 12, "the endpoint answered 500"));
+        WebhookDeliveryEntity untouched = row(held);
+        assertEquals("pending", untouched.status);
+        assertEquals("replica-b", untouched.claimedBy, "a lapsed claim's late answer took the delivery from its new claimant");
+        assertNull(untouched.responseStatus);
+        assertEquals(0, Api.as(apiKey).get("/v1/webhook-endpoints/" + endpointId).then().extract().jsonPath()
+                .getInt("consecutiveFailures"), "a late answer counted as the endpoint's failure");
+        // Replica B's answer is recorded.
+        dispatcher.record(new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 2, receiver.url("/paused"),
+                sealed, "replica-b"), new WebhookDispatcher.Outcome(204, 9, null));
+        WebhookDeliveryEntity delivered = row(held);
+        assertEquals("delivered", delivered.status);
+        assertEquals(204, delivered.responseStatus);
+        assertNull(delivered.claimedBy);
     }
 
     @Test
