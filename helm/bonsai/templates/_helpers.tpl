@@ -94,6 +94,11 @@ env:
         name: {{ .Values.blobStorage.s3.existingSecret | default (include "bonsai.secretName" .) }}
         key: s3-secret-access-key
   {{- end }}
+  - name: BONSAI_WEBHOOKS_SECRET_KEY
+    valueFrom:
+      secretKeyRef:
+        name: {{ .Values.webhooks.secretKeyExistingSecret | default (include "bonsai.secretName" .) }}
+        key: webhook-secret-key
   {{- if kindIs "map" .Values.extraEnv }}
   {{- range $name, $value := .Values.extraEnv }}
   - name: {{ $name }}

@@ -119,7 +119,11 @@ class HelmChartTest {
             assertEquals("16", env(deployment).get("BONSAI_INFERENCE_MAX_BATCH_SIZE"), "extraEnv values are strings");
             assertEquals("true", env(deployment).get("BONSAI_INFERENCE_WARM_ON_CREATE"));
             assertEquals("s3-secret-access-key", secretKey(container, "BONSAI_S3_SECRET_ACCESS_KEY"));
+            assertEquals("webhook-secret-key", secretKey(container, "BONSAI_WEBHOOKS_SECRET_KEY"),
+                    "every pod seals and opens webhook secrets with the one key");
         }
+        String webhookKey = objects.get("Secret/bonsai-secrets").at("/stringData/webhook-secret-key").asText();
+        assertTrue(webhookKey.length() >= 32, "a generated webhook key: " + webhookKey.length() + " characters");
         assertTrue(worker.at("/spec/template/spec/terminationGracePeriodSeconds").asInt() >= 150,
                 "a worker has the time to checkpoint and give its job back");
         JsonNode config = objects.get("ConfigMap/bonsai-config").get("data");
@@ -136,8 +140,23 @@ class HelmChartTest {
         AssertionError bucket = assertThrows(AssertionError.class,
                 () -> render(Map.of("database.url", "jdbc:postgresql://db/bonsai", "blobStorage.type", "s3")));
         assertTrue(bucket.getMessage().contains("needs blobStorage.s3.bucket"), bucket.getMessage());
+        AssertionError webhookKey = assertThrows(AssertionError.class, () -> render(Map.of("webhooks.secretKey", "short")));
+        assertTrue(webhookKey.getMessage().contains("at least 32 characters"), webhookKey.getMessage());
         AssertionError single = assertThrows(AssertionError.class, () -> render(Map.of("single.replicas", "2")));
         assertTrue(single.getMessage().contains("serves one pod only"), single.getMessage());
+    }
+
+    @Test
+    void aWebhookKeyOfTheOperatorsOwnSecretIsUsedAndNoneIsGenerated() throws Exception {
+        Map<String, JsonNode> objects = render(Map.of("webhooks.secretKeyExistingSecret", "our-webhook-key",
+                "webhooks.allowPrivateTargets", "true"));
+        assertFalse(objects.containsKey("Secret/bonsai-secrets"), "nothing else needs the chart's Secret here");
+        JsonNode container = objects.get("Deployment/bonsai-single").at("/spec/template/spec/containers/0");
+        JsonNode key = java.util.stream.StreamSupport.stream(container.get("env").spliterator(), false)
+                .filter(variable -> variable.get("name").asText().equals("BONSAI_WEBHOOKS_SECRET_KEY")).findFirst()
+                .orElseThrow();
+        assertEquals("our-webhook-key", key.at("/valueFrom/secretKeyRef/name").asText());
+        assertEquals("true", objects.get("ConfigMap/bonsai-config").at("/data/BONSAI_WEBHOOKS_ALLOW_PRIVATE_TARGETS").asText());
     }
 
     @Test
