@@ -260,7 +260,8 @@ public class WebhookDispatcher {
                     return request.send(Buffer.buffer(delivery.payload()));
                 })
                 .map(response -> {
-                    // Only the status counts; the body is not read, and the connection is closed.
+                    // Only the status counts; the body is not read, and the connection is closed (its reset is ours).
+                    response.exceptionHandler(ignored -> { });
                     response.request().reset();
                     return response.statusCode();
                 })

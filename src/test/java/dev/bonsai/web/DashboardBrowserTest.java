@@ -301,6 +301,56 @@ class DashboardBrowserTest {
         as(secret).get("/v1/models").then().statusCode(401);
         shot(page, "12-api-key-revoked");
 
+        // Webhooks: an endpoint's secret is shown once; a bad URL is refused above the form with the list
+        // kept; it is turned off and on; a job's end appears in its delivery log with the answer it got
+        // (here the server's own liveness check, which answers a POST with 200).
+        page.navigate("dashboard/webhooks");
+        page.fill("#webhook-url", base + "q/health/live");
+        page.fill("#webhook-description", "health check as a receiver");
+        page.click("#create-webhook-form button[type=submit]");
+        page.waitForSelector("#new-secret");
+        assertTrue(page.inputValue("#new-secret").startsWith("whsec_"), page.inputValue("#new-secret"));
+        assertEquals("", page.inputValue("#webhook-url"), "the form is ready for the next endpoint");
+        shot(page, "13-webhook-created");
+        page.fill("#webhook-url", "ftp://example.com/hook");
+        page.click("#create-webhook-form button[type=submit]");
+        page.waitForSelector("#webhook-problem .problem");
+        assertTrue(page.textContent("#webhook-problem").contains("https://"), page.textContent("#webhook-problem"));
+        assertEquals(1, page.locator("tr[data-endpoint]").count(), "the list stays as it was");
+        page.click("tr[data-endpoint] button:has-text('Disable')");
+        page.waitForSelector("tr[data-endpoint] .status-revoked:has-text('disabled')");
+        assertFalse(as(key).get("/v1/webhook-endpoints").then().extract().<Boolean>path("data[0].enabled"));
+        page.click("tr[data-endpoint] button:has-text('Enable')");
+        page.waitForSelector("tr[data-endpoint] .status-active:has-text('enabled')");
+        String endpointUrl = base + "dashboard/webhooks/" + as(key).get("/v1/webhook-endpoints").then().extract()
+                .<String>path("data[0].id");
+        String cancelled = as(key).contentType(io.restassured.http.ContentType.JSON).body(Map.of("baseModel",
+                "all-minilm-l6-v2", "dataset", datasetUrl.substring(datasetUrl.lastIndexOf('/') + 1),
+                "method", "head")).post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        as(key).post("/v1/fine-tuning/jobs/" + cancelled + "/cancel").then().statusCode(200);
+        long logDeadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        do {
+            page.navigate(endpointUrl);
+        } while (!page.textContent("main").contains("HTTP 200") && System.nanoTime() < logDeadline);
+        assertTrue(page.textContent("main").contains("fine_tuning.job.cancelled"), page.textContent("main"));
+        assertTrue(page.textContent("main").contains("HTTP 200"), page.textContent("main"));
+        assertEquals("delivered", page.textContent("tr[data-delivery] .status"));
+        shot(page, "13-webhook-deliveries");
+
+        // Batches: a file of texts through the model, its progress refreshed in place, its output downloaded.
+        page.navigate("dashboard/batches");
+        page.setInputFiles("#batch-file", new com.microsoft.playwright.options.FilePayload("texts.csv", "text/csv",
+                "ref,text\nr1,An evening the whole family enjoyed\nr2,A waste of a good afternoon\nr3,We left before the end\n"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        page.fill("#batch-id-column", "ref");
+        page.click("#batch-form button[type=submit]");
+        page.waitForSelector("tr[data-batch] .status-succeeded", new Page.WaitForSelectorOptions().setTimeout(60_000));
+        String jsonl = page.request().get(page.getAttribute("tr[data-batch] a:has-text('JSONL')", "href")).text();
+        String[] outputLines = jsonl.strip().split("\n");
+        assertEquals(3, outputLines.length, jsonl);
+        assertTrue(outputLines[0].startsWith("{\"id\":\"r1\""), outputLines[0]);
+        shot(page, "13-batch-succeeded");
+
         // Every page on a laptop and on a phone: each is captured, and no card's content leaves its box.
         Map<String, String> pages = new java.util.LinkedHashMap<>();
         pages.put("datasets", base + "dashboard/datasets");
@@ -313,6 +363,9 @@ class DashboardBrowserTest {
         pages.put("compression", base + "dashboard/compression");
         pages.put("compression-job", compressionUrl);
         pages.put("api-keys", base + "dashboard/api-keys");
+        pages.put("batches", base + "dashboard/batches");
+        pages.put("webhooks", base + "dashboard/webhooks");
+        pages.put("webhook", endpointUrl);
         for (int width : new int[] {1280, 390}) {
             Page sized = context.newPage();
             sized.setViewportSize(width, width > 800 ? 900 : 844);
@@ -335,6 +388,13 @@ class DashboardBrowserTest {
         assertTrue(intruder.textContent("main").contains("No datasets yet"));
         intruder.navigate("dashboard/models");
         assertFalse(intruder.content().contains(modelId));
+        assertEquals(404, intruder.navigate(endpointUrl).status());
+        intruder.navigate("dashboard/batches");
+        assertTrue(intruder.textContent("main").contains("No batches yet."));
+        String batchId = as(key).get("/v1/batches").then().extract().path("data[0].id");
+        assertEquals(404, intruder.navigate("dashboard/batches/" + batchId + "/output?format=csv").status());
+        intruder.navigate("dashboard/webhooks");
+        assertTrue(intruder.textContent("main").contains("No endpoints."));
         com.microsoft.playwright.Response response = intruder.navigate(modelUrl);
         assertEquals(404, response.status());
         assertTrue(intruder.textContent("h1").contains("Not found"));
