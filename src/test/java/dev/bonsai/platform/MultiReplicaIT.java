@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.support.Api;
 import dev.bonsai.support.PackagedServer;
 import dev.bonsai.support.S3Server;
+import dev.bonsai.support.WebhookReceiver;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * processes) on one PostgreSQL and one S3-compatible server. Six jobs go in through both API
  * replicas; one worker is killed with {@code kill -9} while it trains (and started again, as its
  * pod would be), the other is paused with {@code kill -STOP} past the takeover timeout and woken.
- * Every job ends once with one model; the API replicas run no job and the workers serve no API;
+ * Every job ends once with one model and is announced to the tenant's webhook endpoint as one
+ * event, signed with the secret an API replica sealed; the API replicas run no job and the workers serve no API;
  * predictions agree through both API replicas; a revoked key and a deleted model are seen by
  * every replica; artifacts live in the bucket only; and an API replica started again loads the
  * models before it reports ready.
@@ -59,7 +61,10 @@ class MultiReplicaIT {
                     "BONSAI_S3_ACCESS_KEY_ID", S3Server.ACCESS_KEY_ID,
                     "BONSAI_S3_SECRET_ACCESS_KEY", S3Server.SECRET_ACCESS_KEY,
                     "BONSAI_S3_PATH_STYLE", "true"));
-            try {
+            // One operator key for every replica's webhook secrets; the receiver is this test, on loopback.
+            shared.put("BONSAI_WEBHOOKS_SECRET_KEY", "multi-replica-webhook-key-0123456789abcdef");
+            shared.put("BONSAI_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true");
+            try (WebhookReceiver receiver = new WebhookReceiver()) {
                 PackagedServer api1 = launch(shared, "api", "api-1");
                 PackagedServer api2 = launch(shared, "api", "api-2");
                 PackagedServer workerA = launch(shared, "worker", "worker-a");
@@ -78,6 +83,9 @@ class MultiReplicaIT {
 
                 JsonNode tenant = api1.post("/v1/tenants", ADMIN_KEY, "application/json", "{\"name\":\"replicas\"}");
                 String key = tenant.get("apiKey").get("secret").asText();
+                JsonNode endpoint = api2.post("/v1/webhook-endpoints", key, "application/json", JSON.writeValueAsString(
+                        Map.of("url", receiver.url("/jobs"), "events", List.of("fine_tuning.job.succeeded"))));
+                String webhookSecret = endpoint.get("secret").asText();
                 String dataset = api2.post("/v1/datasets?name=topics", key, "text/csv", Api.sampleCsv(20)).get("id").asText();
                 String partial = JSON.writeValueAsString(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
                         "method", "partial", "hyperparameters", Map.of("epochs", 4, "batchSize", 4, "unfreezeLayers", 2,
@@ -129,6 +137,22 @@ class MultiReplicaIT {
                             .toList();
                     assertEquals(1, messages.stream().filter(m -> m.endsWith(" is ready.")).count(), messages.toString());
                 }
+                // Every job's end is announced, signed with the secret an API replica sealed, by the worker that ended it;
+                // a repeat (a worker killed mid-delivery) carries the same webhook-id.
+                List<WebhookReceiver.Request> announced = receiver.await("/jobs", jobs.size(), java.time.Duration.ofSeconds(60));
+                Map<String, java.util.Set<String>> eventIds = new HashMap<>();
+                for (WebhookReceiver.Request request : announced) {
+                    assertEquals(WebhookReceiver.expectedSignature(webhookSecret, request), request.header("webhook-signature"));
+                    JsonNode body = JSON.readTree(request.body());
+                    assertEquals("fine_tuning.job.succeeded", body.get("type").asText());
+                    eventIds.computeIfAbsent(body.at("/data/id").asText(), id -> new java.util.HashSet<>())
+                            .add(request.header("webhook-id"));
+                }
+                assertEquals(java.util.Set.copyOf(jobs), eventIds.keySet(), "one announcement per job");
+                eventIds.forEach((job, ids) -> assertEquals(1, ids.size(), job + " announced as several events: " + ids));
+                int repeatedDeliveries = announced.size() - jobs.size();
+                assertEquals(jobs.size(), api1.get("/v1/webhook-endpoints/" + endpoint.get("id").asText() + "/deliveries", key)
+                        .get("data").size(), "one delivery per job in the log");
                 awaitLog(workerLogs.get(pausedHolder), "Attempt 1 of job " + paused + " no longer holds it");
                 for (String name : List.of("api-1", "api-2")) {
                     String apiLog = Files.readString(log(name));
@@ -179,8 +203,9 @@ class MultiReplicaIT {
                 awaitStatus(api2, key, 401);
 
                 System.out.printf("Takeover after kill -9 of a worker: %.1f s; after kill -STOP: %.1f s (heartbeats every 1 s,"
-                        + " 4 missed); %d jobs, each ended once with one model; first prediction of an API replica"
-                        + " started again, once ready: %.0f ms%n", killTakeover, pauseTakeover, jobs.size(), firstPredictionMillis);
+                        + " 4 missed); %d jobs, each ended once with one model and announced once (%d repeated deliveries);"
+                        + " first prediction of an API replica started again, once ready: %.0f ms%n", killTakeover,
+                        pauseTakeover, jobs.size(), repeatedDeliveries, firstPredictionMillis);
             } finally {
                 for (PackagedServer replica : running) {
                     if (replica.process().isAlive()) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bonsai.finetune.FineTuneJobEntity;
 import dev.bonsai.job.JobEnded;
 import dev.bonsai.support.Api;
+import dev.bonsai.support.WebhookReceiver;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -20,7 +21,6 @@ import io.restassured.path.json.JsonPath;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -29,8 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +60,7 @@ class WebhooksTest {
     @Inject
     WebhookDispatcher dispatcher;
 
-    private Receiver receiver;
+    private WebhookReceiver receiver;
     private String apiKey;
     private String tenantId;
     private String model;
@@ -72,7 +70,7 @@ class WebhooksTest {
         if (receiver != null) {
             return;
         }
-        receiver = new Receiver();
+        receiver = new WebhookReceiver();
         JsonPath tenant = Api.asAdmin().contentType(ContentType.JSON).body(Map.of("name", "webhooks-" + UUID.randomUUID()))
                 .post("/v1/tenants").then().statusCode(201).extract().jsonPath();
         tenantId = tenant.getString("id");
@@ -131,14 +129,6 @@ class WebhooksTest {
         throw new AssertionError("the delivery did not settle: " + deliveries(endpointId).prettify());
     }
 
-    /** The Standard Webhooks signature, computed here from the specification, not by the server's code. */
-    private static String expectedSignature(String secret, Receiver.Request request) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
-        String signed = request.header("webhook-id") + "." + request.header("webhook-timestamp") + "." + request.body();
-        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
-    }
-
     @Test
     void aBatchThatEndsIsAnnouncedOnceSignedAsStandardWebhooksSays() throws Exception {
         JsonPath endpoint = createEndpoint(apiKey, receiver.url("/batches"), List.of("batch.succeeded"));
@@ -155,9 +145,9 @@ class WebhooksTest {
 
         String batchId = batch(apiKey, model);
         assertEquals("succeeded", Api.awaitJob(apiKey, "/v1/batches/" + batchId).getString("status"));
-        Receiver.Request request = receiver.await("/batches", 1, Duration.ofSeconds(10)).get(0);
+        WebhookReceiver.Request request = receiver.await("/batches", 1, Duration.ofSeconds(10)).get(0);
 
-        assertEquals(expectedSignature(secret, request), request.header("webhook-signature"));
+        assertEquals(WebhookReceiver.expectedSignature(secret, request), request.header("webhook-signature"));
         assertTrue(request.header("webhook-id").startsWith("evt_"), request.header("webhook-id"));
         long timestamp = Long.parseLong(request.header("webhook-timestamp"));
         assertTrue(Math.abs(timestamp - System.currentTimeMillis() / 1000) < 60, "timestamp " + timestamp);
@@ -194,13 +184,13 @@ class WebhooksTest {
         String endpoint = createEndpoint(apiKey, receiver.url("/flaky"), List.of("fine_tuning.job.cancelled")).getString("id");
         receiver.answer("/flaky", 500, 503);
         String job = cancelledFineTuning(apiKey);
-        List<Receiver.Request> attempts = receiver.await("/flaky", 3, Duration.ofSeconds(10));
+        List<WebhookReceiver.Request> attempts = receiver.await("/flaky", 3, Duration.ofSeconds(10));
         JsonPath log = awaitSettled(endpoint, Duration.ofSeconds(5));
         assertEquals("delivered", log.getString("data[0].status"), log.prettify());
         assertEquals(3, log.getInt("data[0].attempts"));
         assertEquals(204, log.getInt("data[0].responseStatus"));
         String eventId = attempts.get(0).header("webhook-id");
-        for (Receiver.Request attempt : attempts) {
+        for (WebhookReceiver.Request attempt : attempts) {
             assertEquals(eventId, attempt.header("webhook-id"), "every attempt carries the event's id");
             assertEquals(job, JSON.readTree(attempt.body()).at("/data/id").asText());
             assertEquals("fine_tuning.job.cancelled", JSON.readTree(attempt.body()).get("type").asText());

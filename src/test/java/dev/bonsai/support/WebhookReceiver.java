@@ -1,4 +1,4 @@
-package dev.bonsai.webhook;
+package dev.bonsai.support;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -18,10 +18,10 @@ import java.util.concurrent.Executors;
  * headers, body, when) and answers each with the next status queued for its path, 204 when none is queued.
  * {@code /moved} answers 303 (See Other, which a client following redirects turns into a GET) to {@code /elsewhere}.
  */
-final class Receiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
-    record Request(String path, Map<String, List<String>> headers, String body, long receivedAtMillis) {
-        String header(String name) {
+    public record Request(String path, Map<String, List<String>> headers, String body, long receivedAtMillis) {
+        public String header(String name) {
             return headers.entrySet().stream().filter(entry -> entry.getKey().equalsIgnoreCase(name))
                     .map(entry -> entry.getValue().get(0)).findFirst().orElse(null);
         }
@@ -31,7 +31,7 @@ final class Receiver implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, ConcurrentLinkedQueue<Integer>> statuses = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Receiver() throws IOException {
+    public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(2));
         server.createContext("/", exchange -> {
@@ -51,21 +51,21 @@ final class Receiver implements AutoCloseable {
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     /** The statuses the next requests to {@code path} are answered with, in order. */
-    void answer(String path, Integer... next) {
+    public void answer(String path, Integer... next) {
         statuses.computeIfAbsent(path, any -> new ConcurrentLinkedQueue<>()).addAll(List.of(next));
     }
 
-    List<Request> requests(String path) {
+    public List<Request> requests(String path) {
         return requests.stream().filter(request -> request.path().equals(path)).toList();
     }
 
     /** The requests to {@code path} once there are at least {@code count}, waiting up to {@code within}. */
-    List<Request> await(String path, int count, Duration within) throws InterruptedException {
+    public List<Request> await(String path, int count, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (requests(path).size() < count && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -75,6 +75,15 @@ final class Receiver implements AutoCloseable {
             throw new AssertionError("expected " + count + " requests to " + path + ", got " + got.size());
         }
         return got;
+    }
+
+    /** The Standard Webhooks signature of {@code request} under {@code secret}, computed here from the specification. */
+    public static String expectedSignature(String secret, Request request) throws java.security.GeneralSecurityException {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(secret.substring("whsec_".length())),
+                "HmacSHA256"));
+        String signed = request.header("webhook-id") + "." + request.header("webhook-timestamp") + "." + request.body();
+        return "v1," + java.util.Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
