@@ -3,7 +3,7 @@
 -- exactly when it happened; dispatchers on the job-running replicas claim due rows (a claim expires,
 -- so a replica that dies or pauses mid-delivery leaves its rows to another) and record every attempt.
 -- An endpoint's signing secret must be usable to sign, so it is stored sealed (AES-GCM) with the
--- operator's key, never in clear.
+-- operator's key, never in clear. After a rotation the previous secret signs too, for a day.
 
 create table webhook_endpoints (
     id                   text primary key,
@@ -13,6 +13,8 @@ create table webhook_endpoints (
     description          text,
     events               jsonb       not null,
     sealed_secret        text        not null,
+    previous_sealed_secret     text,
+    previous_secret_expires_at timestamptz,
     enabled              boolean     not null default true,
     disabled_reason      text,
     consecutive_failures integer     not null default 0,

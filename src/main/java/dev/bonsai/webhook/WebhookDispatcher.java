@@ -88,7 +88,7 @@ public class WebhookDispatcher {
 
     /** One claimed delivery: what to send where, which attempt this is, and the replica that claimed it. */
     record Claimed(String id, String endpointId, String eventId, String payload, int attempt, String url, String sealedSecret,
-            String claimant) {
+            String previousSealedSecret, String claimant) {
     }
 
     /** How an attempt went: a status when the target answered, the error otherwise. */
@@ -196,11 +196,12 @@ public class WebhookDispatcher {
                         attempts = d.attempts + 1, last_attempt_at = now()
                     from due where d.id = due.id
                     returning d.id, d.endpoint_id, d.event_id, d.payload, d.attempts)
-                select c.id, c.endpoint_id, c.event_id, c.payload, c.attempts, e.url, e.sealed_secret
+                select c.id, c.endpoint_id, c.event_id, c.payload, c.attempts, e.url, e.sealed_secret,
+                    case when e.previous_secret_expires_at > now() then e.previous_sealed_secret end
                 from claimed c join webhook_endpoints e on e.id = c.endpoint_id
                 """).setParameter(1, limit).setParameter(2, instance.name()).setParameter(3, claimSeconds).getResultList());
         return rows.stream().map(row -> new Claimed((String) row[0], (String) row[1], (String) row[2], (String) row[3],
-                ((Number) row[4]).intValue(), (String) row[5], (String) row[6], instance.name())).toList();
+                ((Number) row[4]).intValue(), (String) row[5], (String) row[6], (String) row[7], instance.name())).toList();
     }
 
     /** Makes one attempt at {@code delivery} and records how it went. */
@@ -222,8 +223,11 @@ public class WebhookDispatcher {
 
     private Outcome send(Claimed delivery) {
         String secret;
+        String previous;
         try {
             secret = secrets.open(delivery.endpointId(), delivery.sealedSecret());
+            previous = delivery.previousSealedSecret() == null ? null
+                    : secrets.open(delivery.endpointId(), delivery.previousSealedSecret());
         } catch (WebhookSecrets.WrongKey e) {
             LOG.error(e.getMessage());
             return new Outcome(null, 0, "this replica cannot sign for the endpoint (its operator key differs)");
@@ -249,7 +253,10 @@ public class WebhookDispatcher {
                 .putHeader("user-agent", USER_AGENT)
                 .putHeader("webhook-id", delivery.eventId())
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
-                .putHeader("webhook-signature", WebhookSignature.sign(secret, delivery.eventId(), timestamp, delivery.payload()));
+                .putHeader("webhook-signature", WebhookSignature.sign(secret, delivery.eventId(), timestamp, delivery.payload())
+                        // Within a day of a rotation, the previous secret's signature too (space-delimited, as the specification allows).
+                        + (previous == null ? "" : " " + WebhookSignature.sign(previous, delivery.eventId(), timestamp,
+                                delivery.payload())));
         AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
         long started = System.nanoTime();
         CompletableFuture<Integer> answer = client.request(options)

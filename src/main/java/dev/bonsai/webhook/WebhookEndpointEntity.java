@@ -42,6 +42,13 @@ public class WebhookEndpointEntity extends PanacheEntityBase {
     @Column(name = "sealed_secret")
     public String sealedSecret;
 
+    /** The secret before the last rotation, which signs too until {@link #previousSecretExpiresAt}. */
+    @Column(name = "previous_sealed_secret")
+    public String previousSealedSecret;
+
+    @Column(name = "previous_secret_expires_at")
+    public OffsetDateTime previousSecretExpiresAt;
+
     public boolean enabled;
 
     @Column(name = "disabled_reason")

@@ -99,6 +99,14 @@ public class WebhookResource {
                 request.enabled());
     }
 
+    @POST
+    @Path("/{id}/rotate-secret")
+    @Operation(operationId = "rotateWebhookSecret", summary = "Give an endpoint a new signing secret (shown once); for"
+            + " 24 hours deliveries are signed with the previous one too")
+    public WebhookService.CreatedWebhookEndpoint rotateSecret(@RestPath String id) {
+        return webhooks.rotateSecret(caller.tenantId(), id);
+    }
+
     @DELETE
     @Path("/{id}")
     @ResponseStatus(204)

@@ -21,6 +21,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public class WebhookService {
 
     static final int MAX_DESCRIPTION = 500;
+    /** How long the previous secret still signs after a rotation. */
+    static final java.time.Duration ROTATION_GRACE = java.time.Duration.ofHours(24);
 
     @Inject
     BonsaiConfig config;
@@ -141,6 +143,20 @@ public class WebhookService {
         }
         row.updatedAt = now();
         return WebhookEndpoint.of(row);
+    }
+
+    /**
+     * Gives the endpoint a new signing secret, shown this once. For {@link #ROTATION_GRACE} deliveries
+     * carry a signature with the previous secret too, so a receiver can switch without missing one.
+     */
+    public CreatedWebhookEndpoint rotateSecret(String tenantId, String id) {
+        WebhookEndpointEntity row = find(tenantId, id);
+        String secret = WebhookSecrets.newSecret();
+        row.previousSealedSecret = row.sealedSecret;
+        row.previousSecretExpiresAt = now().plus(ROTATION_GRACE);
+        row.sealedSecret = secrets.seal(row.id, secret);
+        row.updatedAt = now();
+        return new CreatedWebhookEndpoint(row.id, row.url, row.description, row.events, row.enabled, row.createdAt, secret);
     }
 
     /** Deletes the endpoint and its delivery log; nothing more is sent to it. */

@@ -317,10 +317,10 @@ class WebhooksTest {
         // Replica B holds attempt 2 of a delivery; replica A wakes from its pause and records its attempt 1 as failed.
         String held = claimedDelivery(endpointId, "replica-b", 2, 60);
         WebhookDispatcher.Claimed late = new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 1,
-                receiver.url("/paused"), sealed, "replica-a");
+                receiver.url("/paused"), sealed, null, "replica-a");
         dispatcher.record(late, new WebhookDispatcher.Outcome(500, 12, "the endpoint answered 500"));
         dispatcher.record(new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 2, receiver.url("/paused"),
-                sealed, "replica-a"), new WebhookDispatcher.Outcome(500, 12, "the endpoint answered 500"));
+                sealed, null, "replica-a"), new WebhookDispatcher.Outcome(500, 12, "the endpoint answered 500"));
         WebhookDeliveryEntity untouched = row(held);
         assertEquals("pending", untouched.status);
         assertEquals("replica-b", untouched.claimedBy, "a lapsed claim's late answer took the delivery from its new claimant");
@@ -329,11 +329,34 @@ class WebhooksTest {
                 .getInt("consecutiveFailures"), "a late answer counted as the endpoint's failure");
         // Replica B's answer is recorded.
         dispatcher.record(new WebhookDispatcher.Claimed(held, endpointId, "evt_" + held, "{}", 2, receiver.url("/paused"),
-                sealed, "replica-b"), new WebhookDispatcher.Outcome(204, 9, null));
+                sealed, null, "replica-b"), new WebhookDispatcher.Outcome(204, 9, null));
         WebhookDeliveryEntity delivered = row(held);
         assertEquals("delivered", delivered.status);
         assertEquals(204, delivered.responseStatus);
         assertNull(delivered.claimedBy);
+    }
+
+    @Test
+    void aRotatedSecretSignsAloneOnceThePreviousOnesDayIsOver() throws Exception {
+        JsonPath created = createEndpoint(apiKey, receiver.url("/rotated"), List.of("fine_tuning.job.cancelled"));
+        String id = created.getString("id");
+        String old = created.getString("secret");
+        JsonPath rotated = Api.as(apiKey).post("/v1/webhook-endpoints/" + id + "/rotate-secret").then().statusCode(200)
+                .extract().jsonPath();
+        String fresh = rotated.getString("secret");
+        assertTrue(fresh.startsWith("whsec_") && !fresh.equals(old));
+        Api.as(Api.newTenant()).post("/v1/webhook-endpoints/" + id + "/rotate-secret").then().statusCode(404);
+
+        cancelledFineTuning(apiKey);
+        WebhookReceiver.Request during = receiver.await("/rotated", 1, Duration.ofSeconds(10)).get(0);
+        assertEquals(WebhookReceiver.expectedSignature(fresh, during) + " " + WebhookReceiver.expectedSignature(old, during),
+                during.header("webhook-signature"), "within a day of the rotation: the new secret's signature, then the old one's");
+
+        QuarkusTransaction.requiringNew().run(() -> entities.find(WebhookEndpointEntity.class, id).previousSecretExpiresAt =
+                OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1));
+        cancelledFineTuning(apiKey);
+        WebhookReceiver.Request after = receiver.await("/rotated", 2, Duration.ofSeconds(10)).get(1);
+        assertEquals(WebhookReceiver.expectedSignature(fresh, after), after.header("webhook-signature"));
     }
 
     @Test
