@@ -62,9 +62,11 @@ public interface BonsaiConfig {
          */
         Optional<String> secretKey();
 
-        /** Where the generated key is kept when none is set ({@code BONSAI_WEBHOOKS_KEY_FILE}). */
-        @WithDefault("./data/webhook-secret.key")
-        Path keyFile();
+        /**
+         * Where the generated key is kept when none is set ({@code BONSAI_WEBHOOKS_KEY_FILE}); unset,
+         * {@code webhook-secret.key} beside the embedded database's folder ({@code ./data/}).
+         */
+        Optional<Path> keyFile();
 
         /**
          * Whether endpoints may be on loopback, private, link-local or other non-public addresses

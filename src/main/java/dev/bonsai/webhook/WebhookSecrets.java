@@ -2,7 +2,9 @@ package dev.bonsai.webhook;
 
 import dev.bonsai.platform.BonsaiConfig;
 import jakarta.annotation.PostConstruct;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Objects;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -53,10 +56,16 @@ public class WebhookSecrets {
         }
     }
 
+    /** The key is read (or made) as the server starts, so that a bad one stops the start rather than a delivery. */
+    void onStart(@Observes StartupEvent event) {
+        Objects.requireNonNull(key);
+    }
+
     @PostConstruct
     void loadKey() {
         String material = config.webhooks().secretKey().filter(value -> !value.isBlank()).map(String::strip)
-                .orElseGet(() -> fromFile(config.webhooks().keyFile()));
+                .orElseGet(() -> fromFile(config.webhooks().keyFile().orElseGet(() -> Path.of(config.database().embeddedDir())
+                        .toAbsolutePath().getParent().resolve("webhook-secret.key"))));
         if (material.length() < MIN_KEY_LENGTH) {
             throw new IllegalStateException("BONSAI_WEBHOOKS_SECRET_KEY must be at least " + MIN_KEY_LENGTH + " characters");
         }

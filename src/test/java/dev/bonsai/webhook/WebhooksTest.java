@@ -360,7 +360,7 @@ class WebhooksTest {
     }
 
     @Test
-    void secretsAreStoredSealedAndBoundToTheirEndpoint() {
+    void secretsAreStoredSealedAndBoundToTheirEndpoint() throws Exception {
         JsonPath created = createEndpoint(apiKey, receiver.url("/sealed"), null);
         String id = created.getString("id");
         String secret = created.getString("secret");
@@ -371,6 +371,10 @@ class WebhooksTest {
         assertThrows(IllegalStateException.class, () -> secrets.open("whe_another", stored),
                 "a sealed secret opens for its own endpoint only");
         assertNotEquals(secrets.seal(id, secret), secrets.seal(id, secret), "every sealing has its own IV");
+        java.nio.file.Path keyFile = java.nio.file.Path.of("target/test-webhook-secret.key");
+        assertTrue(java.nio.file.Files.size(keyFile) > 32, "the generated operator key is kept in its file");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(keyFile)), "only its owner can read the key");
         assertEquals(created.getList("events"), Api.as(apiKey).get("/v1/webhook-endpoints/event-types").then()
                 .statusCode(200).extract().jsonPath().getList("data"), "no events named: every event type");
     }
