@@ -46,6 +46,11 @@ public class SessionCache {
     @Inject
     MeterRegistry registry;
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SessionCache.class);
+    /** How long closing waits for sessions being created: loading one takes seconds. */
+    static final java.time.Duration SHUTDOWN_WAIT = java.time.Duration.ofSeconds(60);
+
+    private final NativeWork loading = new NativeWork();
     private final LinkedHashMap<String, LoadedVariant> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long residentBytes;
     private Counter hits;
@@ -124,6 +129,10 @@ public class SessionCache {
     }
 
     private LoadedVariant load(VariantSource source) {
+        return loading.run(() -> open(source));
+    }
+
+    private LoadedVariant open(VariantSource source) {
         byte[] graph;
         try (InputStream in = graphs.open(source.sha256())) {
             graph = in.readAllBytes();
@@ -148,10 +157,21 @@ public class SessionCache {
         return entries.values().stream().mapToLong(variant -> variant.queued(max)).sum();
     }
 
+    /** Waits for sessions being created (outside the lock, which they take to be stored), then closes every session. */
     @PreDestroy
-    synchronized void closeAll() {
-        entries.values().forEach(LoadedVariant::evict);
-        entries.clear();
-        residentBytes = 0;
+    void closeAll() {
+        if (!loading.closeAndAwait(SHUTDOWN_WAIT)) {
+            LOG.warnf("%d session(s) were still being created after %s; closing the others.", loading.running(), SHUTDOWN_WAIT);
+        }
+        synchronized (this) {
+            entries.values().forEach(LoadedVariant::evict);
+            entries.clear();
+            residentBytes = 0;
+        }
+    }
+
+    /** Sessions being created, which closing waits for. */
+    NativeWork loading() {
+        return loading;
     }
 }

@@ -58,6 +58,8 @@ public class SharedEncoders {
     MeterRegistry registry;
 
     private final Map<String, Batcher> batchers = new ConcurrentHashMap<>();
+    /** Encoders being opened, which stopping waits for. */
+    private final NativeWork opening = new NativeWork();
     private final Map<String, SoftmaxHead> heads = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, SoftmaxHead> eldest) {
@@ -97,7 +99,8 @@ public class SharedEncoders {
 
     /** Pooled, normalised embeddings of {@code texts} from the shared encoder, batched with other requests. */
     Embedded embed(BaseModel model, int maxLength, List<String> texts) {
-        Batcher batcher = batchers.computeIfAbsent(model.id() + "/" + maxLength, key -> new Batcher(model, maxLength));
+        Batcher batcher = batchers.computeIfAbsent(model.id() + "/" + maxLength,
+                key -> opening.run(() -> new Batcher(model, maxLength)));
         Embedded alone = batcher.runIfIdle(texts);
         if (alone != null) {
             return alone;
@@ -122,8 +125,10 @@ public class SharedEncoders {
         }
     }
 
+    /** Waits for encoders being opened (a process must not exit inside ONNX Runtime), then stops every batcher. */
     @PreDestroy
     void stop() {
+        opening.closeAndAwait(SessionCache.SHUTDOWN_WAIT);
         batchers.values().forEach(Batcher::stop);
     }
 
