@@ -3,6 +3,7 @@ package dev.bonsai.inference;
 import dev.bonsai.model.ModelService;
 import dev.bonsai.platform.BonsaiConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,6 +37,7 @@ public class ServingWarmUp implements HealthCheck {
     PredictionService predictions;
 
     private volatile boolean done;
+    private volatile boolean stopping;
     private volatile int loaded; // written by the warm-up thread only
     private volatile int total = -1;
     private volatile long startedNanos;
@@ -57,6 +59,9 @@ public class ServingWarmUp implements HealthCheck {
                     .call(() -> models.newest(config.inference().warmAtStart()));
             total = newest.size();
             for (ModelService.ModelRef model : newest) {
+                if (stopping) {
+                    return;
+                }
                 if (timedOut()) {
                     LOG.warnf("Loaded %d of %d models for serving within %s; the rest load on their first request.",
                             loaded, total, config.inference().warmAtStartTimeout());
@@ -77,6 +82,11 @@ public class ServingWarmUp implements HealthCheck {
         } finally {
             done = true;
         }
+    }
+
+    /** The server is stopping: no more models are loaded (the one loading finishes, see {@link NativeWork}). */
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     private boolean timedOut() {

@@ -55,7 +55,9 @@ public final class PackagedServer {
     /** Starts a server with these environment variables (PORT is chosen here) without waiting for it. */
     public static PackagedServer launch(Map<String, String> environment, Path log) throws IOException {
         Path project = Path.of(System.getProperty("test.project.dir", "."));
-        ProcessBuilder builder = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        // A native crash's report goes beside the log, where stop() looks for it.
+        ProcessBuilder builder = new ProcessBuilder("java", "-XX:ErrorFile=" + log.toAbsolutePath().getParent()
+                .resolve("hs_err_pid%p.log"), "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                 "-Dai.djl.pytorch.num_interop_threads=1", "-jar",
                 project.resolve("target/quarkus-app/quarkus-run.jar").toString());
         int port = freePort();
@@ -107,10 +109,18 @@ public final class PackagedServer {
         process.destroyForcibly().waitFor();
     }
 
-    /** SIGTERM, as an operator or Kubernetes stops it; returns once it has shut down. */
-    public void stop() throws InterruptedException {
+    /**
+     * SIGTERM, as an operator or Kubernetes stops it; returns once it has shut down, and fails unless
+     * it shut down cleanly (status 143, the JVM's for SIGTERM, or 0; no fatal error in its log).
+     */
+    public void stop() throws InterruptedException, IOException {
         process.destroy();
-        process.waitFor();
+        int status = process.waitFor();
+        String output = Files.readString(log);
+        if ((status != 143 && status != 0) || output.contains("A fatal error has been detected by the Java Runtime")) {
+            String tail = output.substring(Math.max(0, output.length() - 4000));
+            throw new AssertionError("the server did not shut down cleanly (status " + status + "): " + tail);
+        }
     }
 
     public HttpResponse<String> send(String method, String path, String key, String contentType, String body)
