@@ -20,14 +20,45 @@ public final class BonsaiMain {
         // 400 before any route runs; HttpEdge checks the URI itself and answers with a problem instead. Read once,
         // when Quarkus's HTTP classes load, so it is set before Quarkus starts (and by surefire for tests).
         System.setProperty(HttpEdge.URI_VALIDATION_PROPERTY, "true");
+        handleStopSignals();
         String dbUrl = System.getenv("DB_URL");
         if (dbUrl != null && !dbUrl.isBlank()) {
-            Quarkus.run(args);
-            return;
+            runUnlessStopped(args);
+        } else {
+            Path dataDir = Path.of(setting("BONSAI_PG_DIR", "bonsai.database.embedded-dir", "./data/pg"));
+            try (EmbeddedDatabase database = EmbeddedDatabase.start(dataDir, EmbeddedDatabase.DEFAULT_PORT_ANY)) {
+                database.exportAsQuarkusDatasource();
+                runUnlessStopped(args);
+            }
         }
-        Path dataDir = Path.of(setting("BONSAI_PG_DIR", "bonsai.database.embedded-dir", "./data/pg"));
-        try (EmbeddedDatabase database = EmbeddedDatabase.start(dataDir, EmbeddedDatabase.DEFAULT_PORT_ANY)) {
-            database.exportAsQuarkusDatasource();
+        // Everything of ours has stopped: only now do the JVM's shutdown hooks run, ONNX Runtime's among them.
+        System.exit(0);
+    }
+
+    private static volatile boolean stopRequested;
+
+    /**
+     * SIGTERM and SIGINT stop the application from here rather than through the JVM's shutdown hooks,
+     * which run at once and side by side: ONNX Runtime's own hook releases its environment, and did so
+     * under a session being created (a SIGBUS in {@code OrtSession.createSession}). Stopped this way,
+     * Quarkus shuts down first (jobs give their work back, sessions being created finish and every
+     * session is closed), and the hooks run after.
+     */
+    private static void handleStopSignals() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    stopRequested = true;
+                    Quarkus.asyncExit(0);
+                });
+            } catch (IllegalArgumentException unsupported) {
+                // Not a signal on this platform: the JVM's own handling stays.
+            }
+        }
+    }
+
+    private static void runUnlessStopped(String... args) {
+        if (!stopRequested) {
             Quarkus.run(args);
         }
     }
