@@ -75,7 +75,7 @@ public abstract class JobEntity extends PanacheEntityBase {
     }
 
     public boolean finished() {
-        return status.equals("succeeded") || status.equals("failed") || status.equals("cancelled");
+        return JobService.ENDED.contains(status);
     }
 
     /**

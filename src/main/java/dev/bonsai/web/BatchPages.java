@@ -95,10 +95,7 @@ public class BatchPages {
         if (model == null || model.isBlank()) {
             throw ProblemException.invalidField("/model", "Choose the model that predicts the texts.");
         }
-        DatasetFormat format = DatasetFormat.fromName(file.fileName())
-                .or(() -> DatasetFormat.fromMediaType(file.contentType()))
-                .orElseThrow(() -> ProblemException.invalidField("/file",
-                        "Could not tell the file's format: name it .csv, .tsv or .jsonl."));
+        DatasetFormat format = DatasetPages.formatOf(file);
         try (InputStream body = Files.newInputStream(file.uploadedFile())) {
             batches.create(session.tenantId(), new BatchService.CreateRequest(model, null, format, file.fileName(),
                     DatasetPages.blankToNull(textColumn), DatasetPages.blankToNull(idColumn)), body,

@@ -73,10 +73,7 @@ public class DatasetPages {
         if (file == null || file.fileName() == null || file.fileName().isBlank()) {
             throw ProblemException.invalidField("/file", "Choose a CSV, TSV or JSONL file, or drop one on the box.");
         }
-        DatasetFormat format = DatasetFormat.fromName(file.fileName())
-                .or(() -> DatasetFormat.fromMediaType(file.contentType()))
-                .orElseThrow(() -> ProblemException.invalidField("/file",
-                        "Could not tell the file's format: name it .csv, .tsv or .jsonl."));
+        DatasetFormat format = formatOf(file);
         String id;
         try (InputStream body = Files.newInputStream(file.uploadedFile())) {
             id = datasets.upload(session.tenantId(), new DatasetService.UploadRequest(blankToNull(name), file.fileName(),
@@ -123,6 +120,14 @@ public class DatasetPages {
 
     private static long orZero(Long count) {
         return count == null ? 0 : count;
+    }
+
+    /** An uploaded file's format, from its name or else its content type; a 422 on {@code /file} when neither tells. */
+    static DatasetFormat formatOf(FileUpload file) {
+        return DatasetFormat.fromName(file.fileName())
+                .or(() -> DatasetFormat.fromMediaType(file.contentType()))
+                .orElseThrow(() -> ProblemException.invalidField("/file",
+                        "Could not tell the file's format: name it .csv, .tsv or .jsonl."));
     }
 
     static String blankToNull(String value) {

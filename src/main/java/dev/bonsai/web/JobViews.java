@@ -22,7 +22,7 @@ import java.util.function.Function;
 /** What the job pages of both kinds share: the live stream with progress, and the epoch chart. */
 final class JobViews {
 
-    static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
+    static final Set<String> ENDED = Set.copyOf(JobService.ENDED);
     /** The most events a job page lists; a job's events are a few per epoch. */
     static final int MAX_EVENTS = 2000;
 
