@@ -6,7 +6,8 @@
 // - transformers.js's AutoTokenizer loads the bundle, and encoding each parity.jsonl text as
 //   MODEL_CARD.md does gives exactly the row's inputIds;
 // - onnxruntime-node and onnxruntime-web (WebAssembly) run model.onnx on each row's inputIds,
-//   and the largest difference from the row's probabilities is reported per runtime.
+//   and the largest difference from the row's probabilities (an embedding model's: its vector) is
+//   reported per runtime.
 // Prints one JSON object.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -47,13 +48,15 @@ for (const [runtime, ort] of [
   let maxDifference = 0;
   for (const row of rows) {
     const shape = [1, row.inputIds.length];
-    const { probabilities } = await session.run({
+    const outputs = await session.run({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(row.inputIds, BigInt), shape),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(row.inputIds.length).fill(1n), shape),
       token_type_ids: new ort.Tensor('int64', new BigInt64Array(row.inputIds.length), shape),
     });
-    probabilities.data.forEach((p, c) => {
-      maxDifference = Math.max(maxDifference, Math.abs(p - row.probabilities[c]));
+    // A classifier's rows have probabilities, an embedding model's the vector.
+    const [name, expected] = row.embedding === undefined ? ['probabilities', row.probabilities] : ['embedding', row.embedding];
+    outputs[name].data.forEach((value, c) => {
+      maxDifference = Math.max(maxDifference, Math.abs(value - expected[c]));
     });
   }
   await session.release();

@@ -152,7 +152,12 @@ if (modelId === null || result === null) {
   throw new Error('A succeeded job names its model and result');
 }
 const bestEpoch: number = result.bestEpoch;
-const validationAccuracy: number = result.validation.accuracy;
+// A classifier's figures and an embedding model's are told apart by their members.
+const resultValidation = result.validation;
+if (!('accuracy' in resultValidation)) {
+  throw new Error("A classifier's validation figures have its accuracy");
+}
+const validationAccuracy: number = resultValidation.accuracy;
 check(bestEpoch >= 1 && validationAccuracy >= 0, 'the result has the best epoch and validation metrics');
 // Every event, page by page (a head job logs one per epoch, over a hundred here).
 const allEvents: Schemas['JobEvent'][] = [];
@@ -194,7 +199,9 @@ if (original === undefined) {
 const originalCompressionJob: string | null = original.compressionJobId;
 check(originalCompressionJob === null && original.metrics.evaluatedOn !== undefined, 'the original variant');
 const modelTest = model.metrics.test;
-check(modelTest === null || modelTest.accuracy === original.metrics.accuracy, "the original's accuracy is the model's");
+const originalMetrics = original.metrics;
+check(model.task === 'classification' && 'accuracy' in originalMetrics && (modelTest === null
+  || 'accuracy' in modelTest && modelTest.accuracy === originalMetrics.accuracy), "the original's accuracy is the model's");
 
 // 7. Predictions.
 const predictions = ok(await api.POST('/v1/models/{id}/predictions', {
@@ -340,7 +347,11 @@ const int8 = variants.find((variant) => variant.kind === 'compressed');
 if (int8 === undefined) {
   throw new Error('The compressed variant is listed');
 }
-const int8Accuracy: number = int8.metrics.accuracy;
+const int8Metrics = int8.metrics;
+if (!('accuracy' in int8Metrics)) {
+  throw new Error("A classifier's variant has its accuracy");
+}
+const int8Accuracy: number = int8Metrics.accuracy;
 check(int8.compressionJobId === compression.id && int8Accuracy >= 0, 'the compressed variant names its job');
 
 // 9. Downloads: the graph with its ETag, 304 when unchanged, a byte range, the bundle.
@@ -348,7 +359,7 @@ const variantPath = { path: { id: modelId, variantId: int8.id } };
 const graph = await api.GET('/v1/models/{id}/variants/{variantId}/content', { params: variantPath, parseAs: 'arrayBuffer' });
 const bytes = ok(graph).byteLength;
 const etag = graph.response.headers.get('etag');
-check(bytes === int8.metrics.modelBytes, `the graph downloads (${bytes} bytes)`);
+check(bytes === int8Metrics.modelBytes, `the graph downloads (${bytes} bytes)`);
 if (etag === null) {
   throw new Error('A download has an ETag');
 }
@@ -366,6 +377,60 @@ const bundle = await api.GET('/v1/models/{id}/variants/{variantId}/content', {
 const zip = new Uint8Array(await ok(bundle).arrayBuffer());
 const zipType = bundle.response.headers.get('content-type');
 check(zip[0] === 0x50 && zip[1] === 0x4b && zipType === 'application/zip', `the bundle is a zip (${zipType})`);
+
+// 9a. An embedding model: a pair dataset, contrastive fine-tuning, and vectors shaped as OpenAI's.
+const pairCsv = 'anchor,positive\n' + [
+  ['what do koalas eat', 'Koalas feed almost only on eucalyptus leaves.'],
+  ['why is the sky blue', 'Air scatters short wavelengths of sunlight more than long ones.'],
+  ['who painted the mona lisa', 'Leonardo da Vinci worked on the portrait in Florence.'],
+  ['how far away is the moon', 'It orbits roughly 384,000 kilometres from Earth.'],
+  ['what makes bread rise', 'Yeast ferments sugar and the gas it gives off fills the dough.'],
+  ['where do penguins live', 'Most species breed on the coasts of Antarctica.'],
+  ['how do bees make honey', 'Workers turn flower nectar into a thick syrup in the hive.'],
+  ['what is the largest ocean', 'The Pacific covers about a third of the planet.'],
+].map(([question, answer]) => `${question},"${answer}"`).join('\n') + '\n';
+const pairs = ok(await api.POST('/v1/datasets', {
+  params: { query: { name: 'questions', task: 'embedding' } },
+  body: pairCsv, bodySerializer: (body) => body, headers: { 'Content-Type': 'text/csv' },
+}));
+const pairCounts = pairs.report?.stats?.pairs;
+check(pairs.task === 'embedding' && pairs.anchorColumn === 'anchor' && pairCounts !== undefined && pairCounts !== null
+  && pairCounts.pairs === 8, 'a pair dataset');
+let embeddingJob = ok(await api.POST('/v1/fine-tuning/jobs', {
+  body: { baseModel: 'all-minilm-l6-v2', dataset: pairs.id, method: 'partial', hyperparameters: { epochs: 1, batchSize: 4 } },
+}));
+while (!ended(embeddingJob.status)) {
+  await sleep(500);
+  embeddingJob = ok(await api.GET('/v1/fine-tuning/jobs/{id}', { params: { path: { id: embeddingJob.id } } }));
+}
+const embedderId = embeddingJob.modelId;
+const retrieval = embeddingJob.result?.validation;
+check(embeddingJob.status === 'succeeded' && embeddingJob.task === 'embedding' && embedderId !== null
+  && retrieval !== undefined && 'mrrAt10' in retrieval && retrieval.mrrAt10 >= 0, 'an embedding model was trained');
+if (embedderId === null) {
+  throw new Error('A succeeded job names its model');
+}
+const vectors = ok(await api.POST('/v1/models/{id}/embeddings', {
+  params: { path: { id: embedderId } }, body: { input: ['where do penguins breed', 'what do koalas eat'] },
+}));
+const firstVector = vectors.data[0]?.embedding;
+check(vectors.object === 'list' && vectors.data.length === 2 && Array.isArray(firstVector) && firstVector.length === 384
+  && vectors.usage.total_tokens > 0, 'the embeddings answer as OpenAI\'s does');
+const asBase64 = ok(await api.POST('/v1/models/{id}/embeddings', {
+  params: { path: { id: embedderId } }, body: { input: 'what do koalas eat', encoding_format: 'base64' },
+}));
+const encoded = asBase64.data[0]?.embedding;
+const secondVector = vectors.data[1]?.embedding;
+if (typeof encoded !== 'string' || !Array.isArray(secondVector)) {
+  throw new Error('base64 answers a string, float a list');
+}
+const decoded = new Float32Array(new Uint8Array(Buffer.from(encoded, 'base64')).buffer);
+check(decoded.length === 384 && decoded.every((value, d) => Math.abs(value - (secondVector[d] ?? NaN)) < 1e-6),
+  'base64 carries the same float32 values');
+const notAClassifier = await api.POST('/v1/models/{id}/predictions', {
+  params: { path: { id: embedderId } }, body: { inputs: ['a'] },
+});
+check(notAClassifier.error?.status === 409, 'an embedding model has no labels to predict');
 
 // 10. Errors are problems, typed.
 const missing = await api.GET('/v1/models/{id}', { params: { path: { id: 'mdl_nothere' } } });

@@ -98,10 +98,19 @@ public class CompressionJobService extends JobService<CompressionJobEntity, Comp
         if (request.model() == null || request.model().isBlank()) {
             errors.add(new Problem.FieldError("/model", "Name the model to compress."));
         } else {
+            ModelService.Source source = null;
             try {
-                baseModel = BaseModel.byId(models.source(tenantId, request.model()).baseModel());
+                source = models.source(tenantId, request.model());
             } catch (ProblemException e) {
                 errors.add(new Problem.FieldError("/model", "No model with id '" + request.model() + "'."));
+            }
+            if (source != null && source.embeds()) {
+                throw new ProblemException(ProblemType.CONFLICT, "Model " + request.model() + " is an embedding model;"
+                        + " compression jobs compress classifiers only for now (they gate on accuracy). Its original"
+                        + " variant downloads and serves embeddings as it is.");
+            }
+            if (source != null) {
+                baseModel = BaseModel.byId(source.baseModel());
             }
         }
         Optional<Device> device = request.device() == null ? Optional.empty() : devices.byId(request.device());

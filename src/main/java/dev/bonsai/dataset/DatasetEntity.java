@@ -39,6 +39,12 @@ public class DatasetEntity extends PanacheEntityBase {
     @Column(name = "split_column")
     public String splitColumn;
 
+    /** {@code classification} or {@code embedding}: see {@link DatasetService.Task}. */
+    public String task;
+
+    @Column(name = "negative_column")
+    public String negativeColumn;
+
     public String sha256;
 
     public long bytes;

@@ -224,7 +224,7 @@ final class DatasetIngest {
     }
 
     /** COPY text format: backslash, tab, newline and carriage return are escaped. */
-    private static void escape(StringBuilder out, String value) {
+    static void escape(StringBuilder out, String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -239,6 +239,10 @@ final class DatasetIngest {
 
     /** Identity of a text for duplicate detection: whitespace runs folded, case kept. */
     private byte[] textHash(String text) {
+        return textHash(textDigest, text);
+    }
+
+    static byte[] textHash(MessageDigest textDigest, String text) {
         String normalised = text.strip().replaceAll("\\s+", " ");
         byte[] digest = textDigest.digest(normalised.getBytes(StandardCharsets.UTF_8));
         byte[] shortened = new byte[16];
@@ -246,7 +250,7 @@ final class DatasetIngest {
         return shortened;
     }
 
-    private static BaseModel chooseTokenizer(List<String> sample) {
+    static BaseModel chooseTokenizer(List<String> sample) {
         long cjk = 0;
         long letters = 0;
         for (String text : sample) {
@@ -476,6 +480,6 @@ final class DatasetIngest {
             }
         }
         return new DatasetReport.Stats(rows, labelCounts.size(), labels, characters.stats("characters", null),
-                tokenizerModel == null ? null : tokens.stats("tokens", tokenizerModel.id()), truncation, duplicates);
+                tokenizerModel == null ? null : tokens.stats("tokens", tokenizerModel.id()), truncation, duplicates, null);
     }
 }

@@ -10,9 +10,24 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record DatasetReport(@Schema(implementation = Dataset.Status.class) String status, List<Finding> errors,
         List<Finding> warnings, @Schema(nullable = true) Stats stats, @Schema(nullable = true) Splits splits) {
 
-    /** Counts over the rows read. */
+    /**
+     * Counts over the rows read. A pair dataset (task {@code embedding}) has no classes or labels; its
+     * {@code pairs} say what it holds, and its lengths count anchors, positives and negatives alike.
+     */
     public record Stats(long rows, int classes, List<LabelCount> labels, LengthStats characters, LengthStats tokens,
-            List<Truncation> truncation, Duplicates duplicates) {
+            List<Truncation> truncation, Duplicates duplicates,
+            @Schema(nullable = true) Pairs pairs) {
+    }
+
+    /**
+     * What a pair dataset holds: {@code pairs} rows over {@code anchors} distinct anchors and
+     * {@code positives} distinct positives, {@code withNegative} of them with a hard negative,
+     * {@code duplicatePairs} repeating an earlier (anchor, positive), and the anchors and positives
+     * found in more than one split ({@code leakedAnchors}, {@code leakedPositives}), which inflate test
+     * scores. Counts per split are absent for a rejected dataset.
+     */
+    public record Pairs(long pairs, long anchors, long positives, long withNegative, long duplicatePairs,
+            @Schema(nullable = true) Long leakedAnchors, @Schema(nullable = true) Long leakedPositives) {
     }
 
     /** One label's rows, overall and per split (split counts are absent for a rejected dataset). */
@@ -39,7 +54,10 @@ public record DatasetReport(@Schema(implementation = Dataset.Status.class) Strin
     public record Duplicates(long duplicateRows, long distinctTexts) {
     }
 
-    /** How rows were split: {@code stratified} (seeded, per class) or by the named {@code column}. */
+    /**
+     * How rows were split: {@code stratified} (seeded, per class), {@code anchor} (seeded, by distinct
+     * anchor, so that every pair of one anchor is in one split) or by the named {@code column}.
+     */
     public record Splits(String method, @Schema(nullable = true) Long seed, @Schema(nullable = true) Double validationFraction,
             @Schema(nullable = true) Double testFraction, long train,
             long validation, long test) {

@@ -43,6 +43,10 @@ public class DatasetResource {
     static final String TSV = "text/tab-separated-values";
     static final String JSONL = "application/jsonl";
     static final String NDJSON = "application/x-ndjson";
+    static final String TASK = "classification (the default): labelled texts, textColumn and labelColumn; embedding:"
+            + " pairs for an embedding model, anchorColumn, positiveColumn and negativeColumn";
+    static final String NEGATIVE = "A pair dataset's column of hard negatives (default negative, read when the file has"
+            + " it; a column named here must be there)";
 
     @Inject
     DatasetService datasets;
@@ -72,15 +76,20 @@ public class DatasetResource {
             @RestQuery String name,
             @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"}))
             @RestQuery("format") String formatName, @RestQuery String textColumn,
-            @RestQuery String labelColumn, @RestQuery String splitColumn) {
+            @RestQuery String labelColumn, @RestQuery String splitColumn,
+            @Parameter(description = TASK, schema = @Schema(enumeration = {"classification", "embedding"}))
+            @RestQuery String task,
+            @Parameter(description = "A pair dataset's anchor column (default anchor)") @RestQuery String anchorColumn,
+            @Parameter(description = "A pair dataset's positive column (default positive)") @RestQuery String positiveColumn,
+            @Parameter(description = NEGATIVE) @RestQuery String negativeColumn) {
         if (formatName != null && !formatName.isBlank() && DatasetFormat.fromName(formatName).isEmpty()) {
             throw ProblemException.invalidField("/format", "format must be csv, tsv or jsonl.");
         }
         DatasetFormat format = DatasetFormat.fromName(formatName).or(() -> DatasetFormat.fromMediaType(contentType))
                 .orElseThrow(() -> new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "Send text/csv, text/tab-separated-values or application/jsonl."));
-        return datasets.upload(caller.tenantId(),
-                new DatasetService.UploadRequest(name, null, format, textColumn, labelColumn, splitColumn), body);
+        return datasets.upload(caller.tenantId(), new DatasetService.UploadRequest(name, null, format, textColumn,
+                labelColumn, splitColumn, task, anchorColumn, positiveColumn, negativeColumn), body);
     }
 
     @POST
@@ -93,13 +102,23 @@ public class DatasetResource {
             @RestQuery String name,
             @Parameter(description = "csv, tsv or jsonl", schema = @Schema(enumeration = {"csv", "tsv", "jsonl"}))
             @RestQuery String format, @RestQuery String textColumn, @RestQuery String labelColumn,
-            @RestQuery String splitColumn, @BeanParam UploadFormFields fields) {
+            @RestQuery String splitColumn,
+            @Parameter(description = TASK, schema = @Schema(enumeration = {"classification", "embedding"}))
+            @RestQuery String task,
+            @Parameter(description = "A pair dataset's anchor column (default anchor)") @RestQuery String anchorColumn,
+            @Parameter(description = "A pair dataset's positive column (default positive)") @RestQuery String positiveColumn,
+            @Parameter(description = NEGATIVE) @RestQuery String negativeColumn,
+            @BeanParam UploadFormFields fields) {
         // Form fields are accepted too (curl -F name=...), the query wins when both are given.
         name = Uploads.first(name, fields.name);
         format = Uploads.first(format, fields.format);
         textColumn = Uploads.first(textColumn, fields.textColumn);
         labelColumn = Uploads.first(labelColumn, fields.labelColumn);
         splitColumn = Uploads.first(splitColumn, fields.splitColumn);
+        task = Uploads.first(task, fields.task);
+        anchorColumn = Uploads.first(anchorColumn, fields.anchorColumn);
+        positiveColumn = Uploads.first(positiveColumn, fields.positiveColumn);
+        negativeColumn = Uploads.first(negativeColumn, fields.negativeColumn);
         Uploads.single(file, allFiles, "the dataset");
         DatasetFormat resolved = DatasetFormat.fromName(format)
                 .or(() -> DatasetFormat.fromName(file.fileName()))
@@ -111,7 +130,7 @@ public class DatasetResource {
         }
         try (InputStream body = Files.newInputStream(file.uploadedFile())) {
             return datasets.upload(caller.tenantId(), new DatasetService.UploadRequest(name, file.fileName(), resolved,
-                    textColumn, labelColumn, splitColumn), body);
+                    textColumn, labelColumn, splitColumn, task, anchorColumn, positiveColumn, negativeColumn), body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -138,6 +157,22 @@ public class DatasetResource {
         @RestForm
         @Schema(hidden = true)
         String splitColumn;
+
+        @RestForm
+        @Schema(hidden = true)
+        String task;
+
+        @RestForm
+        @Schema(hidden = true)
+        String anchorColumn;
+
+        @RestForm
+        @Schema(hidden = true)
+        String positiveColumn;
+
+        @RestForm
+        @Schema(hidden = true)
+        String negativeColumn;
     }
 
 

@@ -46,9 +46,40 @@ public class DatasetService implements BlobHolder {
     private static final Logger LOG = Logger.getLogger(DatasetService.class);
     private static final int MAX_NAME_LENGTH = 200;
 
-    /** What the uploader said about the file; null fields take their defaults. */
+    /**
+     * What the uploader said about the file; null fields take their defaults. {@code task} is
+     * {@code classification} (labelled texts, the default) or {@code embedding} (pairs: an anchor, its
+     * positive and an optional hard negative).
+     */
     public record UploadRequest(String name, String fileName, DatasetFormat format, String textColumn,
-            String labelColumn, String splitColumn) {
+            String labelColumn, String splitColumn, String task, String anchorColumn, String positiveColumn,
+            String negativeColumn) {
+
+        public UploadRequest(String name, String fileName, DatasetFormat format, String textColumn, String labelColumn,
+                String splitColumn) {
+            this(name, fileName, format, textColumn, labelColumn, splitColumn, null, null, null, null);
+        }
+    }
+
+    /** What a dataset is for: labelled texts train classifiers, pairs train embedding models. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "Task", description = "classification: labelled"
+            + " texts, and the classifiers trained on them; embedding: pairs of an anchor, its positive and an optional"
+            + " hard negative, and the embedding models trained on them for semantic search")
+    public enum Task {
+        classification, embedding;
+
+        /** The task a request names; null or blank is classification. */
+        public static Task parse(String value, String pointer) {
+            if (value == null || value.isBlank()) {
+                return classification;
+            }
+            for (Task task : values()) {
+                if (task.name().equals(value.strip())) {
+                    return task;
+                }
+            }
+            throw ProblemException.invalidField(pointer, "task must be classification or embedding.");
+        }
     }
 
     /** Something that may hold on to a dataset (a running job); such a dataset cannot be deleted. */
@@ -81,10 +112,12 @@ public class DatasetService implements BlobHolder {
     public Dataset upload(String tenantId, UploadRequest request, InputStream body) {
         String name = request.name() == null || request.name().isBlank()
                 ? (request.fileName() == null ? "dataset" : request.fileName()) : request.name().strip();
-        String textColumn = orDefault(request.textColumn(), "text");
-        String labelColumn = orDefault(request.labelColumn(), "label");
+        Task task = Task.parse(request.task(), "/task");
         String splitColumn = request.splitColumn() == null || request.splitColumn().isBlank() ? null : request.splitColumn().strip();
-        validateNames(name, textColumn, labelColumn, splitColumn);
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw ProblemException.invalidField("/name", "name must be at most " + MAX_NAME_LENGTH + " characters.");
+        }
+        RowReader.Columns columns = task == Task.embedding ? pairColumns(request, splitColumn) : labelledColumns(request, splitColumn);
 
         Path spooled = null;
         try {
@@ -93,7 +126,7 @@ public class DatasetService implements BlobHolder {
             long bytes = Files.size(spooled);
             String id = Ids.next("ds");
             DatasetIngest.Settings settings = new DatasetIngest.Settings(request.format(),
-                    new RowReader.Columns(textColumn, labelColumn, splitColumn), config.datasets().maxTextLength(),
+                    columns, config.datasets().maxTextLength(),
                     config.datasets().maxClasses(), config.datasets().validationFraction(),
                     config.datasets().testFraction(), config.datasets().splitSeed());
             DatasetEntity row = new DatasetEntity();
@@ -101,8 +134,10 @@ public class DatasetService implements BlobHolder {
             row.tenantId = tenantId;
             row.name = name;
             row.format = request.format().wireName();
-            row.textColumn = textColumn;
-            row.labelColumn = labelColumn;
+            row.task = task.name();
+            row.textColumn = columns.text();
+            row.labelColumn = columns.label();
+            row.negativeColumn = columns.negative();
             row.splitColumn = splitColumn;
             row.sha256 = sha256;
             row.bytes = bytes;
@@ -112,6 +147,7 @@ public class DatasetService implements BlobHolder {
             DatasetIngest.Result result = ingest(row, settings, spooled, () -> blobs.putFile(sha256, file));
             row.report = result.report();
             row.rowCount = (int) result.rows();
+            row.negativeColumn = usedNegativeColumn(columns, result.report());
             if (!result.accepted()) {
                 row.status = "rejected";
                 insertRejected(row);
@@ -154,17 +190,20 @@ public class DatasetService implements BlobHolder {
                 insert(connection, row, "ready", "{\"status\":\"ready\",\"errors\":[],\"warnings\":[]}");
                 DatasetIngest.Result result;
                 try (InputStream in = Files.newInputStream(file)) {
-                    result = new DatasetIngest(connection, row.id, settings, baseModels::tokenizer).run(in);
+                    result = settings.columns().pairs()
+                            ? new PairIngest(connection, row.id, settings, baseModels::tokenizer).run(in)
+                            : new DatasetIngest(connection, row.id, settings, baseModels::tokenizer).run(in);
                 }
                 if (!result.accepted()) {
                     connection.rollback();
                     return result;
                 }
                 try (PreparedStatement update = connection.prepareStatement(
-                        "update datasets set report = ?::jsonb, row_count = ? where id = ?")) {
+                        "update datasets set report = ?::jsonb, row_count = ?, negative_column = ? where id = ?")) {
                     update.setString(1, toJson(result.report()));
                     update.setInt(2, (int) result.rows());
-                    update.setString(3, row.id);
+                    update.setString(3, usedNegativeColumn(settings.columns(), result.report()));
+                    update.setString(4, row.id);
                     update.executeUpdate();
                 }
                 boolean stored = !blobs.exists(row.sha256);
@@ -211,8 +250,8 @@ public class DatasetService implements BlobHolder {
     private static void insert(Connection connection, DatasetEntity row, String status, String reportJson) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("""
                 insert into datasets (id, tenant_id, name, status, format, text_column, label_column, split_column,
-                                      sha256, bytes, row_count, report, created_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
+                                      sha256, bytes, row_count, report, created_at, task, negative_column)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)""")) {
             insert.setString(1, row.id);
             insert.setString(2, row.tenantId);
             insert.setString(3, row.name);
@@ -226,6 +265,8 @@ public class DatasetService implements BlobHolder {
             insert.setInt(11, row.rowCount);
             insert.setString(12, reportJson);
             insert.setObject(13, row.createdAt);
+            insert.setString(14, row.task);
+            insert.setString(15, row.negativeColumn);
             insert.executeUpdate();
         }
     }
@@ -272,7 +313,8 @@ public class DatasetService implements BlobHolder {
             splitCode = (int) Split.parse(split).orElseThrow(() -> ProblemException.invalidField("/split",
                     "split must be train, validation or test.")).code();
         }
-        String sql = "select row_index, line, text, label, split, token_count from dataset_rows"
+        boolean pairs = Task.embedding.name().equals(dataset.task);
+        String sql = "select row_index, line, text, label, split, token_count, negative from dataset_rows"
                 + " where dataset_id = ? and row_index > ?" + (splitCode == null ? "" : " and split = ?")
                 + " order by row_index limit ?";
         List<DatasetRow> rows = new ArrayList<>();
@@ -286,8 +328,10 @@ public class DatasetService implements BlobHolder {
             query.setInt(parameter, pageSize + 1);
             try (var result = query.executeQuery()) {
                 while (result.next()) {
-                    rows.add(new DatasetRow(result.getLong(1), result.getInt(2), result.getString(3), result.getString(4),
-                            Split.ofCode(result.getInt(5)).wireName(), result.getInt(6)));
+                    String label = result.getString(4);
+                    rows.add(new DatasetRow(result.getLong(1), result.getInt(2), result.getString(3), pairs ? null : label,
+                            pairs ? label : null, result.getString(7), Split.ofCode(result.getInt(5)).wireName(),
+                            result.getInt(6)));
                 }
             }
         } catch (SQLException e) {
@@ -336,10 +380,62 @@ public class DatasetService implements BlobHolder {
                 .orElseThrow(() -> ProblemException.notFound("dataset", id));
     }
 
-    private static void validateNames(String name, String textColumn, String labelColumn, String splitColumn) {
-        if (name.length() > MAX_NAME_LENGTH) {
-            throw ProblemException.invalidField("/name", "name must be at most " + MAX_NAME_LENGTH + " characters.");
+    /** The negative column a pair dataset's file used: the one named, or the default when rows had it; else null. */
+    private static String usedNegativeColumn(RowReader.Columns columns, DatasetReport report) {
+        if (!columns.pairs()) {
+            return null;
         }
+        boolean used = report.stats() != null && report.stats().pairs() != null && report.stats().pairs().withNegative() > 0;
+        return columns.negativeRequired() || used ? columns.negative() : null;
+    }
+
+    private static RowReader.Columns labelledColumns(UploadRequest request, String splitColumn) {
+        for (String[] pairSetting : new String[][] {{"/anchorColumn", request.anchorColumn()},
+            {"/positiveColumn", request.positiveColumn()}, {"/negativeColumn", request.negativeColumn()}}) {
+            if (pairSetting[1] != null && !pairSetting[1].isBlank()) {
+                throw ProblemException.invalidField(pairSetting[0], pairSetting[0].substring(1)
+                        + " names a column of a pair dataset; send task=embedding with it.");
+            }
+        }
+        String textColumn = orDefault(request.textColumn(), "text");
+        String labelColumn = orDefault(request.labelColumn(), "label");
+        validateNames(textColumn, labelColumn, splitColumn);
+        return new RowReader.Columns(textColumn, labelColumn, splitColumn);
+    }
+
+    /**
+     * A pair dataset's columns: anchor, positive and negative, by default named so; a negative column
+     * named in the request must be in the file, the default one is read when it is there.
+     */
+    private static RowReader.Columns pairColumns(UploadRequest request, String splitColumn) {
+        for (String[] labelledSetting : new String[][] {{"/textColumn", request.textColumn()},
+            {"/labelColumn", request.labelColumn()}}) {
+            if (labelledSetting[1] != null && !labelledSetting[1].isBlank()) {
+                throw ProblemException.invalidField(labelledSetting[0], labelledSetting[0].substring(1)
+                        + " names a column of a labelled dataset; a pair dataset (task=embedding) names anchorColumn,"
+                        + " positiveColumn and negativeColumn.");
+            }
+        }
+        String anchor = orDefault(request.anchorColumn(), "anchor");
+        String positive = orDefault(request.positiveColumn(), "positive");
+        boolean negativeNamed = request.negativeColumn() != null && !request.negativeColumn().isBlank();
+        String negative = orDefault(request.negativeColumn(), "negative");
+        List<String> seen = new ArrayList<>();
+        for (String[] column : new String[][] {{"/anchorColumn", anchor}, {"/positiveColumn", positive},
+            {"/negativeColumn", negative}, {"/splitColumn", splitColumn}}) {
+            if (column[1] == null) {
+                continue;
+            }
+            if (seen.contains(column[1])) {
+                throw ProblemException.invalidField(column[0], "anchorColumn, positiveColumn, negativeColumn and"
+                        + " splitColumn must name different columns ('" + column[1] + "' is named twice).");
+            }
+            seen.add(column[1]);
+        }
+        return RowReader.Columns.pairs(anchor, positive, negative, negativeNamed, splitColumn);
+    }
+
+    private static void validateNames(String textColumn, String labelColumn, String splitColumn) {
         if (textColumn.equals(labelColumn)) {
             throw ProblemException.invalidField("/labelColumn", "textColumn and labelColumn must be different columns.");
         }

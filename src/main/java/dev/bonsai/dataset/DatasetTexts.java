@@ -54,8 +54,69 @@ public class DatasetTexts {
         }
     }
 
+    /** A pair dataset's rows in file order: anchors, positives, negatives (null where a pair has none), splits. */
+    public record Pairs(List<String> anchors, List<String> positives, List<String> negatives, List<Split> splits,
+            String datasetSha256) {
+
+        /** The positions of the rows in any of {@code splits}, in file order. */
+        public int[] indexes(Set<Split> splits) {
+            return IntStream.range(0, anchors.size()).filter(i -> splits.contains(this.splits.get(i))).toArray();
+        }
+
+        /** The values of {@code column} at {@code indexes}. */
+        public static List<String> pick(List<String> column, int[] indexes) {
+            return IntStream.of(indexes).mapToObj(column::get).toList();
+        }
+    }
+
     @Inject
     AgroalDataSource dataSource;
+
+    /** Every pair of the tenant's pair dataset; empty when it is not there, not ready or not a pair dataset. */
+    public Optional<Pairs> readPairs(String tenantId, String datasetId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            try {
+                String sha256;
+                try (PreparedStatement query = connection.prepareStatement("select sha256 from datasets where id = ?"
+                        + " and tenant_id = ? and status = 'ready' and task = 'embedding'")) {
+                    query.setString(1, datasetId);
+                    query.setString(2, tenantId);
+                    try (ResultSet result = query.executeQuery()) {
+                        if (!result.next()) {
+                            return Optional.empty();
+                        }
+                        sha256 = result.getString(1);
+                    }
+                }
+                List<String> anchors = new ArrayList<>();
+                List<String> positives = new ArrayList<>();
+                List<String> negatives = new ArrayList<>();
+                List<Split> splits = new ArrayList<>();
+                try (PreparedStatement query = connection.prepareStatement(
+                        "select text, label, negative, split from dataset_rows where dataset_id = ? order by row_index")) {
+                    query.setString(1, datasetId);
+                    query.setFetchSize(FETCH_SIZE);
+                    try (ResultSet result = query.executeQuery()) {
+                        while (result.next()) {
+                            anchors.add(result.getString(1));
+                            positives.add(result.getString(2));
+                            negatives.add(result.getString(3));
+                            splits.add(Split.ofCode(result.getInt(4)));
+                        }
+                    }
+                }
+                return Optional.of(new Pairs(anchors, positives, java.util.Collections.unmodifiableList(negatives), splits,
+                        sha256));
+            } finally {
+                connection.rollback();
+                connection.setReadOnly(false);
+                connection.setAutoCommit(autoCommit);
+            }
+        }
+    }
 
     /** Every row of the tenant's dataset; empty when it is not there or not ready (deleted, rejected). */
     public Optional<Rows> read(String tenantId, String datasetId) throws SQLException {

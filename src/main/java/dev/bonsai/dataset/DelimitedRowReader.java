@@ -21,6 +21,8 @@ final class DelimitedRowReader implements RowReader {
     private int textIndex = -1;
     private int labelIndex = -1;
     private int splitIndex = -1;
+    private int negativeIndex = -1;
+    private boolean pairs;
     private int headerSize;
     private boolean finished;
     private int pushedBack = NO_CHAR;
@@ -55,6 +57,8 @@ final class DelimitedRowReader implements RowReader {
         textIndex = names.indexOf(columns.text());
         labelIndex = columns.label() == null ? -1 : names.indexOf(columns.label());
         splitIndex = columns.split() == null ? -1 : names.indexOf(columns.split());
+        negativeIndex = columns.negative() == null ? -1 : names.indexOf(columns.negative());
+        pairs = columns.pairs();
         List<String> missing = new ArrayList<>();
         if (textIndex < 0) {
             missing.add(columns.text());
@@ -65,10 +69,13 @@ final class DelimitedRowReader implements RowReader {
         if (columns.split() != null && splitIndex < 0) {
             missing.add(columns.split());
         }
+        if (columns.negativeRequired() && negativeIndex < 0) {
+            missing.add(columns.negative());
+        }
         if (!missing.isEmpty()) {
             findings.error("missing_column", "The header has no column named " + String.join(" or ", quoted(missing))
-                    + "; it has " + String.join(", ", quoted(names)) + ". Name the columns with textColumn and "
-                    + columns.labelSetting() + ".",
+                    + "; it has " + String.join(", ", quoted(names)) + ". Name the columns with " + columns.textSetting()
+                    + " and " + columns.labelSetting() + ".",
                     header.line(), String.join(String.valueOf(delimiter), names));
             finished = true;
         }
@@ -97,8 +104,11 @@ final class DelimitedRowReader implements RowReader {
             }
             String split = splitIndex < 0 ? null : record.fields().get(splitIndex);
             String label = labelIndex < 0 ? null : record.fields().get(labelIndex);
-            return new RawRow(record.line(), record.fields().get(textIndex), label, split,
-                    record.oversized().get(textIndex));
+            String negative = negativeIndex < 0 || record.fields().get(negativeIndex).isEmpty() ? null
+                    : record.fields().get(negativeIndex);
+            boolean tooLong = record.oversized().get(textIndex) || pairs && (record.oversized().get(labelIndex)
+                    || negativeIndex >= 0 && record.oversized().get(negativeIndex));
+            return new RawRow(record.line(), record.fields().get(textIndex), label, split, negative, tooLong);
         }
         return null;
     }

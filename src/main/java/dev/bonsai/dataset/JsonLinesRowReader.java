@@ -110,8 +110,27 @@ final class JsonLinesRowReader implements RowReader {
         }
         String textValue = text.textValue();
         boolean tooLong = textValue.length() > maxTextLength;
-        return new RawRow(line, tooLong ? textValue.substring(0, maxTextLength + 1) : textValue, label == null ? null : label.asText(), split,
-                tooLong);
+        String negative = null;
+        if (columns.pairs()) {
+            // A pair's positive and negative are texts: strings, limited like the anchor.
+            JsonNode negativeNode = columns.negative() == null ? null : node.get(columns.negative());
+            if (!label.isTextual() || negativeNode != null && !negativeNode.isNull() && !negativeNode.isTextual()) {
+                String field = !label.isTextual() ? columns.label() : columns.negative();
+                findings.error("wrong_type", "Some fields have the wrong type: anchors, positives and negatives must be strings.",
+                        line, "line " + line + ": \"" + field + "\" is " + describe(!label.isTextual() ? label : negativeNode));
+                return null;
+            }
+            if ((negativeNode == null || negativeNode.isNull()) && columns.negativeRequired()) {
+                findings.error("missing_field", "Some lines have no value for a required field.", line,
+                        "line " + line + ": no \"" + columns.negative() + "\"");
+                return null;
+            }
+            negative = negativeNode == null || negativeNode.isNull() || negativeNode.textValue().isEmpty() ? null
+                    : negativeNode.textValue();
+            tooLong |= label.textValue().length() > maxTextLength || negative != null && negative.length() > maxTextLength;
+        }
+        return new RawRow(line, tooLong ? textValue.substring(0, Math.min(textValue.length(), maxTextLength + 1)) : textValue,
+                label == null ? null : label.asText(), split, negative, tooLong);
     }
 
     /** Reads one line into the buffer; true when it was longer than the bound (and was cut). */

@@ -29,6 +29,11 @@ final class LengthHistogram {
         }
     }
 
+    /** How many lengths were added. */
+    long count() {
+        return n;
+    }
+
     DatasetReport.LengthStats stats(String unit, String tokenizer) {
         List<DatasetReport.Bucket> histogram = new ArrayList<>();
         int last = counts.length - 1;

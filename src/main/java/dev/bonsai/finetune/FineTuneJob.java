@@ -16,7 +16,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 public record FineTuneJob(String id,
         @Schema(nullable = true, description = "The model's name; when none is given, the dataset's name, the method and the base model") String name,
-        String baseModel, String dataset, String method, Map<String, Object> hyperparameters, Map<String, String> metadata,
+        String baseModel, String dataset, String method,
+        @Schema(implementation = dev.bonsai.dataset.DatasetService.Task.class) String task,
+        Map<String, Object> hyperparameters, Map<String, String> metadata,
         @Schema(implementation = JobStatus.class) String status, double progress,
         @Schema(nullable = true, description = "Jobs ahead of it while it is queued") Long queuePosition,
         @Schema(nullable = true) Long etaSeconds, @Schema(nullable = true) Integer checkpointEpoch,
@@ -29,7 +31,7 @@ public record FineTuneJob(String id,
     static FineTuneJob of(FineTuneJobEntity entity, Long queuePosition) {
         Long eta = entity.etaSeconds();
         return new FineTuneJob(entity.id, entity.name, entity.baseModel, entity.datasetId, entity.method,
-                entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status,
+                entity.task, entity.hyperparameters, entity.metadata == null ? Map.of() : entity.metadata, entity.status,
                 Math.round(entity.progress * 1000) / 1000.0,
                 queuePosition, eta, entity.checkpointEpoch, entity.error, entity.result, entity.modelId, entity.createdAt,
                 entity.startedAt,

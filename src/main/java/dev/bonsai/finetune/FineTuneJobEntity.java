@@ -25,6 +25,9 @@ public class FineTuneJobEntity extends JobEntity {
 
     public String method;
 
+    /** {@code classification} or {@code embedding}. */
+    public String task = "classification";
+
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, Object> hyperparameters;
 

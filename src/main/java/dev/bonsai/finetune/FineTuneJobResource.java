@@ -53,7 +53,7 @@ public class FineTuneJobResource {
     public Response create(FineTuneJobService.CreateRequest request,
             @HeaderParam("Idempotency-Key") String idempotencyKey) {
         FineTuneJobService.Created created = jobs.create(caller.tenantId(),
-                request == null ? new FineTuneJobService.CreateRequest(null, null, null, null, null, null, null) : request,
+                request == null ? new FineTuneJobService.CreateRequest(null, null, null, null, null, null, null, null) : request,
                 idempotencyKey);
         return Response.status(created.created() ? 201 : 200).entity(created.job()).build();
     }

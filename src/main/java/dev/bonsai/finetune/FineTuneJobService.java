@@ -32,8 +32,13 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
             String dataset,
             @Schema(description = "Optional dataset whose rows all serve for validation instead of the dataset's own split")
             String validationDataset,
-            @Schema(description = "head, partial or full", required = true, enumeration = {"head", "partial", "full"})
+            @Schema(description = "head, partial or full (an embedding model: partial or full)", required = true,
+                    enumeration = {"head", "partial", "full"})
             String method,
+            @Schema(description = "classification (a classifier of the dataset's labels) or embedding (an encoder"
+                    + " trained on the dataset's pairs for semantic search); by default the dataset's task",
+                    enumeration = {"classification", "embedding"})
+            String task,
             @Schema(description = "Each a number or \"auto\" (the default): epochs, batchSize, learningRate, maxSequenceLength,"
                     + " unfreezeLayers (partial), seed, earlyStoppingPatience, classWeights (\"auto\", \"none\" or"
                     + " \"balanced\"). Auto values are described in the README.")
@@ -56,7 +61,8 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
 
     public Created create(String tenantId, CreateRequest request, String idempotencyKey) {
         JobRows.Created<FineTuneJob> created = rows().create(tenantId, idempotencyKey, request, () -> {
-            Map<String, Object> hyperparameters = validate(tenantId, request);
+            DatasetService.Task task = task(tenantId, request);
+            Map<String, Object> hyperparameters = validate(tenantId, request, task);
             FineTuneJobEntity job = new FineTuneJobEntity();
             job.id = Ids.next("ftjob");
             // People read names: without one, the model is named after what it was made from.
@@ -65,6 +71,7 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
             job.baseModel = request.baseModel();
             job.datasetId = request.dataset();
             job.method = request.method();
+            job.task = task.name();
             job.hyperparameters = hyperparameters;
             job.metadata = request.metadata();
             if (request.validationDataset() != null) {
@@ -86,16 +93,50 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
         return dataset.substring(0, cut) + "…" + suffix;
     }
 
-    private Map<String, Object> validate(String tenantId, CreateRequest request) {
+    /**
+     * The job's task: the one asked for, else the dataset's; a task the dataset cannot train (a
+     * classifier of pairs, an embedding model of labelled texts) is refused.
+     */
+    private DatasetService.Task task(String tenantId, CreateRequest request) {
+        DatasetService.Task asked = request.task() == null ? null : DatasetService.Task.parse(request.task(), "/task");
+        if (request.dataset() == null || request.dataset().isBlank()) {
+            return asked == null ? DatasetService.Task.classification : asked;
+        }
+        DatasetService.Task held;
+        try {
+            held = DatasetService.Task.parse(datasets.get(tenantId, request.dataset()).task(), "/dataset");
+        } catch (ProblemException e) {
+            // No such dataset: validate names it.
+            return asked == null ? DatasetService.Task.classification : asked;
+        }
+        if (asked != null && asked != held) {
+            throw ProblemException.invalidField("/task", held == DatasetService.Task.embedding
+                    ? "Dataset " + request.dataset() + " holds pairs, which train an embedding model (task embedding),"
+                            + " not a classifier."
+                    : "Dataset " + request.dataset() + " holds labelled texts, which train a classifier; an embedding"
+                            + " model trains on a pair dataset (uploaded with task=embedding).");
+        }
+        return held;
+    }
+
+    private Map<String, Object> validate(String tenantId, CreateRequest request, DatasetService.Task task) {
         List<Problem.FieldError> errors = new ArrayList<>();
+        if (task == DatasetService.Task.embedding && "head".equals(request.method())) {
+            errors.add(new Problem.FieldError("/method", "An embedding model trains its encoder: method partial or full"
+                    + " (head trains a classifier's head on a frozen encoder)."));
+        }
+        if (task == DatasetService.Task.embedding && request.hyperparameters() != null
+                && request.hyperparameters().get("classWeights") != null) {
+            errors.add(new Problem.FieldError("/hyperparameters/classWeights", "classWeights applies to classifiers only."));
+        }
         Optional<BaseModel> model = request.baseModel() == null ? Optional.empty() : BaseModel.byId(request.baseModel());
         if (model.isEmpty()) {
             errors.add(new Problem.FieldError("/baseModel", "baseModel must be one of "
                     + java.util.Arrays.stream(BaseModel.values()).map(BaseModel::id).toList() + "."));
         }
-        checkDataset(tenantId, request.dataset(), "/dataset", true, errors);
+        checkDataset(tenantId, request.dataset(), "/dataset", true, task, errors);
         if (request.validationDataset() != null) {
-            checkDataset(tenantId, request.validationDataset(), "/validationDataset", false, errors);
+            checkDataset(tenantId, request.validationDataset(), "/validationDataset", false, task, errors);
         }
         if (request.method() == null || !METHODS.contains(request.method())) {
             errors.add(new Problem.FieldError("/method", "method must be one of " + METHODS + "."));
@@ -133,7 +174,8 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
         return new LinkedHashMap<>(hyperparameters);
     }
 
-    private void checkDataset(String tenantId, String id, String pointer, boolean required, List<Problem.FieldError> errors) {
+    private void checkDataset(String tenantId, String id, String pointer, boolean required, DatasetService.Task task,
+            List<Problem.FieldError> errors) {
         if (id == null || id.isBlank()) {
             if (required) {
                 errors.add(new Problem.FieldError(pointer, "Name the dataset to train on."));
@@ -144,6 +186,9 @@ public class FineTuneJobService extends JobService<FineTuneJobEntity, FineTuneJo
             var dataset = datasets.get(tenantId, id);
             if (!"ready".equals(dataset.status())) {
                 errors.add(new Problem.FieldError(pointer, "Dataset " + id + " was rejected; fix the file and upload it again."));
+            } else if (!task.name().equals(dataset.task())) {
+                errors.add(new Problem.FieldError(pointer, "Dataset " + id + " is a " + dataset.task() + " dataset; this job"
+                        + " trains " + (task == DatasetService.Task.embedding ? "an embedding model on pairs." : "a classifier.")));
             }
         } catch (ProblemException e) {
             errors.add(new Problem.FieldError(pointer, "No dataset with id '" + id + "'."));

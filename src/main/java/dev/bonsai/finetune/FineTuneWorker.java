@@ -65,6 +65,9 @@ public class FineTuneWorker implements JobWorker<FineTuneJobEntity> {
     @Inject
     JobLifecycle lifecycle;
 
+    @Inject
+    EmbeddingFineTune embeddings;
+
     @Override
     public String taskName() {
         return FineTuneJobService.TASK;
@@ -88,7 +91,11 @@ public class FineTuneWorker implements JobWorker<FineTuneJobEntity> {
     @Override
     public void work(FineTuneJobEntity job, Attempt<FineTuneJobEntity> attempt) throws IOException, SQLException {
         try {
-            train(job, attempt);
+            if ("embedding".equals(job.task)) {
+                embeddings.train(job, attempt);
+            } else {
+                train(job, attempt);
+            }
         } catch (EncoderTrainer.DivergedException e) {
             throw new JobStopped("training_diverged", "Training diverged (" + e.getMessage() + "); try a lower learningRate.",
                     "hyperparameters.learningRate");
@@ -271,7 +278,7 @@ public class FineTuneWorker implements JobWorker<FineTuneJobEntity> {
         metrics.put("validation", validation);
         metrics.put("test", test);
         ModelService.NewModel made = new ModelService.NewModel(job.tenantId, job.name == null ? job.id : job.name,
-                model.id(), job.datasetId, job.id, job.method, labels, metrics, sha256, graph.length,
+                model.id(), job.datasetId, job.id, job.method, "classification", labels, metrics, sha256, graph.length,
                 new LinkedHashMap<>(provenance), headSha256);
         // The model is stored with the job's end, by the attempt that holds the job, or not at all.
         FineTuneJobEntity ended = lifecycle.succeed(attempt, metrics, row -> {

@@ -95,10 +95,98 @@ public class PredictionService {
             float[][] embeddings, int tokens) {
     }
 
+    /**
+     * The body of {@code POST /v1/models/{id}/embeddings}, shaped as OpenAI's: {@code input} a text or
+     * a list of texts; {@code encoding_format} {@code float} (the default) or {@code base64}
+     * (little-endian float32); {@code dimensions}, when sent, must be the model's. Other members of
+     * OpenAI's request ({@code model}, {@code user}) are accepted and ignored: the model is the path's.
+     */
+    @Schema(name = "CreateEmbeddingsRequest")
+    public record EmbeddingsRequest(
+            @Schema(ref = "EmbeddingInput", required = true) Object input,
+            @Schema(description = "A variant id, \"original\" or \"recommended\"") String variant,
+            @com.fasterxml.jackson.annotation.JsonProperty("encoding_format")
+            @Schema(enumeration = {"float", "base64"}, description = "float (the default) or base64 (little-endian float32)")
+            String encodingFormat,
+            @Schema(description = "The vectors' length; only the model's own is accepted") Integer dimensions) {
+    }
+
+    /** One input's vector: a list of numbers, or with {@code encoding_format=base64} their float32 bytes in base64. */
+    public record Embedding(@Schema(enumeration = "embedding") String object,
+            @Schema(ref = "EmbeddingVector") Object embedding, int index) {
+    }
+
+    public record EmbeddingsUsage(@com.fasterxml.jackson.annotation.JsonProperty("prompt_tokens") int promptTokens,
+            @com.fasterxml.jackson.annotation.JsonProperty("total_tokens") int totalTokens) {
+    }
+
+    /** As OpenAI's answer: {@code object} "list", one {@link Embedding} per input in order, and the tokens read. */
+    @Schema(name = "Embeddings")
+    public record Embeddings(@Schema(enumeration = "list") String object, List<Embedding> data, String model,
+            String variant, EmbeddingsUsage usage) {
+    }
+
+    public Embeddings embed(String tenantId, String modelId, EmbeddingsRequest request) {
+        rateLimiter.acquire(tenantId);
+        List<String> inputs = embeddingInputs(request);
+        boolean base64 = "base64".equals(request.encodingFormat());
+        Lookup lookup = lookup(tenantId, modelId, request.variant());
+        BaseModel baseModel = lookup.source().baseModel();
+        if (request.dimensions() != null && request.dimensions() != baseModel.dimensions()) {
+            throw ProblemException.invalidField("/dimensions", "This model's vectors have " + baseModel.dimensions()
+                    + " dimensions; it cannot shorten them.");
+        }
+        Scores scores = score(lookup, inputs);
+        registry.summary("bonsai.embeddings.batch.size").record(inputs.size());
+        List<Embedding> data = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] vector = scores.embeddings()[i];
+            data.add(new Embedding("embedding", base64 ? littleEndianBase64(vector) : vector, i));
+        }
+        return new Embeddings("list", data, scores.modelId(), scores.variantId(),
+                new EmbeddingsUsage(scores.tokens(), scores.tokens()));
+    }
+
+    /** The vector's float32 values, little-endian, in base64: what OpenAI's clients decode. */
+    static String littleEndianBase64(float[] vector) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float value : vector) {
+            bytes.putFloat(value);
+        }
+        return java.util.Base64.getEncoder().encodeToString(bytes.array());
+    }
+
+    private List<String> embeddingInputs(EmbeddingsRequest request) {
+        Object input = request == null ? null : request.input();
+        List<String> inputs = new ArrayList<>();
+        if (input instanceof String text) {
+            inputs.add(text);
+        } else if (input instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                if (!(list.get(i) instanceof String text)) {
+                    throw ProblemException.invalidField("/input/" + i, "Each input is a text (token arrays are not accepted).");
+                }
+                inputs.add(text);
+            }
+        } else {
+            throw ProblemException.invalidField("/input", "input is a text or a list of 1 to " + config.inference().maxInputs()
+                    + " texts.");
+        }
+        if (request.encodingFormat() != null && !List.of("float", "base64").contains(request.encodingFormat())) {
+            throw ProblemException.invalidField("/encoding_format", "encoding_format must be float or base64.");
+        }
+        validate(new PredictRequest(inputs, request.variant(), null, null), "/input");
+        return inputs;
+    }
+
     public Predictions predict(String tenantId, String modelId, PredictRequest request) {
         rateLimiter.acquire(tenantId);
-        validate(request);
+        validate(request, "/inputs");
         Lookup lookup = lookup(tenantId, modelId, request.variant());
+        if (lookup.serving().embeds()) {
+            throw new ProblemException(ProblemType.CONFLICT, "Model " + modelId + " is an embedding model: it has no labels"
+                    + " to predict. Ask POST /v1/models/" + modelId + "/embeddings for its vectors.");
+        }
         int classes = lookup.serving().labels().size();
         int topK = request.topK() == null ? classes : request.topK();
         if (topK > classes) {
@@ -261,21 +349,22 @@ public class PredictionService {
         }
     }
 
-    private void validate(PredictRequest request) {
+    /** Checks the texts ({@code pointer} names their member: "/inputs", an embeddings request's "/input") and topK. */
+    private void validate(PredictRequest request, String pointer) {
         List<Problem.FieldError> errors = new ArrayList<>();
         List<String> inputs = request == null ? null : request.inputs();
         int max = config.inference().maxInputs();
         if (inputs == null || inputs.isEmpty()) {
-            errors.add(new Problem.FieldError("/inputs", "Send 1 to " + max + " texts in inputs."));
+            errors.add(new Problem.FieldError(pointer, "Send 1 to " + max + " texts in " + pointer.substring(1) + "."));
         } else if (inputs.size() > max) {
-            errors.add(new Problem.FieldError("/inputs", "At most " + max + " texts per request; this one has " + inputs.size() + "."));
+            errors.add(new Problem.FieldError(pointer, "At most " + max + " texts per request; this one has " + inputs.size() + "."));
         } else {
             for (int i = 0; i < inputs.size(); i++) {
                 String text = inputs.get(i);
                 if (text == null || text.isBlank()) {
-                    errors.add(new Problem.FieldError("/inputs/" + i, "Texts must not be empty."));
+                    errors.add(new Problem.FieldError(pointer + "/" + i, "Texts must not be empty."));
                 } else if (text.length() > config.inference().maxInputLength()) {
-                    errors.add(new Problem.FieldError("/inputs/" + i, "Texts may be at most "
+                    errors.add(new Problem.FieldError(pointer + "/" + i, "Texts may be at most "
                             + config.inference().maxInputLength() + " characters."));
                 }
                 if (errors.size() >= 10) {

@@ -36,8 +36,8 @@ import org.jboss.logging.Logger;
  * Self-describing bundles of a variant, built once on first download and kept in blob storage:
  * a zip of {@code model.onnx}, {@code tokenizer.json} (set up to truncate and pad as the model is
  * served) with the {@code tokenizer_config.json} and {@code special_tokens_map.json} Hugging Face's
- * loaders read, {@code labels.json}, {@code bonsai.json}, {@code parity.jsonl} (texts with the ids
- * and outputs the server gives, and the tolerance each runtime holds to), {@code MODEL_CARD.md}
+ * loaders read, {@code labels.json} (a classifier's), {@code bonsai.json}, {@code parity.jsonl} (texts
+ * with the ids and outputs the server gives, and the tolerance each runtime holds to), {@code MODEL_CARD.md}
  * (with code to run it in Python, the browser and Java) and {@code SHA256SUMS}.
  */
 @ApplicationScoped
@@ -127,8 +127,9 @@ public class Bundles {
         }
         int maxLength = ModelService.maxSequenceLength(variant.provenance, baseModel);
         byte[] servingTokenizer = VocabularyPruning.servingTokenizer(tokenizer, maxLength);
+        boolean embeds = "embedding".equals(model.task);
         List<ParityRow> parityRows = parityRows(graph, servingTokenizer, maxLength, model.labels,
-                parityTexts(model.tenantId, model.datasetId));
+                parityTexts(model.tenantId, model.datasetId), embeds);
         StringBuilder parity = new StringBuilder();
         for (ParityRow row : parityRows) {
             parity.append(new ObjectMapper().writeValueAsString(row)).append('\n');
@@ -141,14 +142,17 @@ public class Bundles {
         description.put("variant", variant.id);
         description.put("recipe", variant.provenance == null ? "original"
                 : String.valueOf(variant.provenance.getOrDefault("recipe", "original")));
+        description.put("task", embeds ? "embedding" : "classification");
         description.put("baseModel", baseModel.id());
         description.put("inputs", List.of(
                 Map.of("name", "input_ids", "type", "int64", "shape", List.of("batch", "sequence")),
                 Map.of("name", "attention_mask", "type", "int64", "shape", List.of("batch", "sequence")),
                 Map.of("name", "token_type_ids", "type", "int64", "shape", List.of("batch", "sequence"))));
-        description.put("outputs", List.of(
+        Map<String, Object> embedding = Map.of("name", "embedding", "type", "float32", "shape",
+                List.of("batch", baseModel.dimensions()));
+        description.put("outputs", embeds ? List.of(embedding) : List.of(
                 Map.of("name", "probabilities", "type", "float32", "shape", List.of("batch", model.labels.size())),
-                Map.of("name", "embedding", "type", "float32", "shape", List.of("batch", baseModel.dimensions()))));
+                embedding));
         description.put("pooling", baseModel.pooling().name().toLowerCase() + ", then L2 normalisation (inside the graph)");
         description.put("maxSequenceLength", maxLength);
         description.put("tokenizer", "tokenizer.json (Hugging Face tokenizers format; truncation and padding set),"
@@ -167,7 +171,8 @@ public class Bundles {
         parityDescription.put("file", "parity.jsonl");
         parityDescription.put("rows", parityRows.size());
         parityDescription.put("columns", "text; inputIds, the ids Bonsai gives the graph (truncated, special tokens"
-                + " included); label; probabilities, as Bonsai computes them");
+                + " included); " + (embeds ? "embedding, the L2-normalised vector" : "label; probabilities")
+                + ", as Bonsai computes them");
         parityDescription.put("tolerances", tolerances(int8));
         description.put("parity", parityDescription);
         description.put("provenance", variant.provenance);
@@ -177,11 +182,14 @@ public class Bundles {
         files.put("tokenizer.json", servingTokenizer);
         files.put("tokenizer_config.json", JSON.writeValueAsBytes(tokenizerConfig(servingTokenizer, maxLength)));
         files.put("special_tokens_map.json", JSON.writeValueAsBytes(SPECIAL_TOKENS));
-        files.put("labels.json", JSON.writeValueAsBytes(model.labels));
+        if (!embeds) {
+            files.put("labels.json", JSON.writeValueAsBytes(model.labels));
+        }
         files.put("bonsai.json", JSON.writeValueAsBytes(description));
         files.put("parity.jsonl", parity.toString().getBytes(StandardCharsets.UTF_8));
-        files.put("MODEL_CARD.md", ModelCard.write(model, variant, baseModel, maxLength, parityRows, tolerances(int8))
-                .getBytes(StandardCharsets.UTF_8));
+        String card = embeds ? ModelCard.writeEmbedder(model, variant, baseModel, maxLength, parityRows, tolerances(int8))
+                : ModelCard.write(model, variant, baseModel, maxLength, parityRows, tolerances(int8));
+        files.put("MODEL_CARD.md", card.getBytes(StandardCharsets.UTF_8));
         StringBuilder sums = new StringBuilder();
         files.forEach((name, bytes) -> sums.append(sha256(bytes)).append("  ").append(name).append('\n'));
         files.put("SHA256SUMS", sums.toString().getBytes(StandardCharsets.UTF_8));
@@ -203,8 +211,12 @@ public class Bundles {
         return sha256;
     }
 
-    /** One line of {@code parity.jsonl}. */
-    record ParityRow(String text, long[] inputIds, String label, float[] probabilities) {
+    /**
+     * One line of {@code parity.jsonl}: a classifier's rows have the label and probabilities, an
+     * embedding model's the vector.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record ParityRow(String text, long[] inputIds, String label, float[] probabilities, float[] embedding) {
     }
 
     /**
@@ -212,7 +224,7 @@ public class Bundles {
      * {@code maxLength} tokens (the texts joined) so that a consumer's truncation is checked too.
      */
     private static List<ParityRow> parityRows(byte[] graph, byte[] servingTokenizer, int maxLength, List<String> labels,
-            List<String> texts) {
+            List<String> texts, boolean embeds) {
         List<ParityRow> rows = new ArrayList<>();
         try (ClassifierRunner runner = ClassifierRunner.open(graph, servingTokenizer, maxLength, 1)) {
             List<String> all = new ArrayList<>(texts);
@@ -224,12 +236,17 @@ public class Bundles {
             }
             all.add(longText.append(' ').append(texts.get(joined % texts.size())).toString());
             for (String text : all) {
-                float[] probabilities = runner.run(List.of(text)).probabilities()[0];
+                ClassifierRunner.Output output = runner.run(List.of(text));
+                if (embeds) {
+                    rows.add(new ParityRow(text, runner.ids(text), null, null, output.embeddings()[0]));
+                    continue;
+                }
+                float[] probabilities = output.probabilities()[0];
                 int best = 0;
                 for (int c = 1; c < probabilities.length; c++) {
                     best = probabilities[c] > probabilities[best] ? c : best;
                 }
-                rows.add(new ParityRow(text, runner.ids(text), labels.get(best), probabilities));
+                rows.add(new ParityRow(text, runner.ids(text), labels.get(best), probabilities, null));
             }
         }
         return rows;

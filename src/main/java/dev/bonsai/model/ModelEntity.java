@@ -39,6 +39,9 @@ public class ModelEntity extends PanacheEntityBase {
 
     public String method;
 
+    /** {@code classification} or {@code embedding}. */
+    public String task = "classification";
+
     @JdbcTypeCode(SqlTypes.JSON)
     public List<String> labels;
 

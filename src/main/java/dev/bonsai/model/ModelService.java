@@ -27,8 +27,8 @@ public class ModelService {
 
     /** What a finished fine-tuning job hands over; the artifact is already in blob storage. */
     public record NewModel(String tenantId, String name, String baseModel, String datasetId, String jobId, String method,
-            List<String> labels, Map<String, Object> metrics, String sha256, long bytes, Map<String, Object> provenance,
-            String headSha256) {
+            String task, List<String> labels, Map<String, Object> metrics, String sha256, long bytes,
+            Map<String, Object> provenance, String headSha256) {
     }
 
     /** An artifact to stream: its bytes come from {@link #open}. */
@@ -43,7 +43,11 @@ public class ModelService {
 
     /** Everything a prediction needs about one variant of a tenant's model. */
     public record ServingInfo(String modelId, String variantId, String sha256, long bytes, String baseModel,
-            List<String> labels, Map<String, Object> provenance, String tokenizerSha256, String headSha256) {
+            String task, List<String> labels, Map<String, Object> provenance, String tokenizerSha256, String headSha256) {
+
+        public boolean embeds() {
+            return "embedding".equals(task);
+        }
     }
 
     /** A compressed variant to register; its graph (and tokenizer, if its own) are in blob storage. */
@@ -68,7 +72,7 @@ public class ModelService {
             chosen = variants.stream().filter(candidate -> candidate.id.equals(wanted)).findFirst()
                     .orElseThrow(() -> ProblemException.notFound("variant", variant));
         }
-        return new ServingInfo(model.id, chosen.id, chosen.sha256, chosen.bytes, model.baseModel, model.labels,
+        return new ServingInfo(model.id, chosen.id, chosen.sha256, chosen.bytes, model.baseModel, model.task, model.labels,
                 chosen.provenance, chosen.tokenizerSha256, chosen.headSha256);
     }
 
@@ -87,6 +91,7 @@ public class ModelService {
         model.datasetId = request.datasetId();
         model.jobId = request.jobId();
         model.method = request.method();
+        model.task = request.task();
         model.labels = request.labels();
         model.metrics = request.metrics();
         model.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -168,7 +173,11 @@ public class ModelService {
 
     /** What a compression job needs to know of a tenant's model (404 when it is not theirs). */
     public record Source(String modelId, String baseModel, String datasetId, List<String> labels, String originalVariantId,
-            String originalSha256, Map<String, Object> metrics, Map<String, Object> provenance) {
+            String originalSha256, Map<String, Object> metrics, Map<String, Object> provenance, String task) {
+
+        public boolean embeds() {
+            return "embedding".equals(task);
+        }
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -177,7 +186,7 @@ public class ModelService {
         ModelVariantEntity original = variants(model.id).stream().filter(variant -> variant.kind.equals("original"))
                 .findFirst().orElseThrow(() -> ProblemException.notFound("variant", "original"));
         return new Source(model.id, model.baseModel, model.datasetId, model.labels, original.id, original.sha256,
-                model.metrics, original.provenance);
+                model.metrics, original.provenance, model.task);
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -133,7 +133,7 @@ public class FineTuningPages {
         }
         FineTuneJobService.Created created = jobs.create(session.tenantId(), new FineTuneJobService.CreateRequest(
                 DatasetPages.blankToNull(baseModel), DatasetPages.blankToNull(dataset), null,
-                DatasetPages.blankToNull(method), hyperparameters, DatasetPages.blankToNull(name), null),
+                DatasetPages.blankToNull(method), null, hyperparameters, DatasetPages.blankToNull(name), null),
                 DatasetPages.blankToNull(idempotencyKey));
         return SignInPages.navigate("/dashboard/fine-tuning/" + created.job().id(), headers).build();
     }

@@ -147,7 +147,7 @@ class AttemptFencingTest {
     void theDatabaseHoldsOneModelPerJobAndOneVariantPerRecipe() {
         String jobId = queuedJob();
         ModelService.NewModel model = new ModelService.NewModel(tenantId, "fenced", "all-minilm-l6-v2", "ds_none", jobId,
-                "head", List.of("a", "b"), Map.of(), "0".repeat(64), 1, Map.of(), null);
+                "head", "classification", List.of("a", "b"), Map.of(), "0".repeat(64), 1, Map.of(), null);
         String modelId = QuarkusTransaction.requiringNew().call(() -> models.register(model));
         assertNotNull(modelId);
         assertThrows(RuntimeException.class, () -> QuarkusTransaction.requiringNew().call(() -> models.register(model)),

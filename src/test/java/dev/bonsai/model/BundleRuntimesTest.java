@@ -96,6 +96,74 @@ class BundleRuntimesTest {
         }
     }
 
+    /**
+     * An embedding model's bundle: no labels, parity rows with vectors that both JavaScript runtimes
+     * reproduce within the float tolerance, and card programs (JavaScript and Java, as written) that
+     * print the server's vectors.
+     */
+    @Test
+    void anEmbeddingModelsBundleRunsInOtherRuntimesAndItsCardPrintsTheServersVectors() throws Exception {
+        Path home = NodeChecks.home();
+        String key = Api.newTenant();
+        String dataset = as(key).contentType("text/csv").queryParam("task", "embedding").body(dev.bonsai.engine.SmallPairs.csv())
+                .post("/v1/datasets").then().statusCode(201).extract().path("id");
+        String jobId = as(key).contentType(ContentType.JSON).body(Map.of("baseModel", "all-minilm-l6-v2", "dataset", dataset,
+                "method", "partial", "hyperparameters", Map.of("epochs", 1, "batchSize", 8, "maxSequenceLength", 24)))
+                .post("/v1/fine-tuning/jobs").then().statusCode(201).extract().path("id");
+        JsonPath job = Api.awaitJob(key, "/v1/fine-tuning/jobs/" + jobId);
+        assertEquals("succeeded", job.getString("status"), job.prettify());
+        String modelId = job.getString("modelId");
+        String variantId = as(key).get("/v1/models/" + modelId).then().statusCode(200).extract().path("variants[0].id");
+        Path folder = Files.createTempDirectory(home, "embedding-bundle");
+        Path bundle = unzip(as(key).get("/v1/models/" + modelId + "/variants/" + variantId + "/content?format=bundle")
+                .then().statusCode(200).extract().asByteArray(), folder.resolve("bundle"));
+        assertFalse(Files.exists(bundle.resolve("labels.json")), "an embedding model has no labels");
+        JsonNode description = JSON.readTree(bundle.resolve("bonsai.json").toFile());
+        assertEquals("embedding", description.path("task").asText());
+        assertEquals(1, description.path("outputs").size());
+        assertEquals("embedding", description.path("outputs").path(0).path("name").asText());
+        double otherRuntimes = description.path("parity").path("tolerances").path(1).path("maxDifference").asDouble();
+        assertEquals(1e-5, otherRuntimes);
+
+        JsonNode check = JSON.readTree(NodeChecks.node("bundle-check.mjs", bundle.toString()));
+        assertEquals(List.of(), JSON.convertValue(check.path("checksumFailures"), List.class));
+        assertEquals(List.of(), JSON.convertValue(check.path("tokenMismatches"), List.class));
+        JsonNode rows = JSON.readTree("[" + Files.readString(bundle.resolve("parity.jsonl")).trim().replace("\n", ",") + "]");
+        assertEquals(384, rows.get(0).path("embedding").size());
+        assertTrue(rows.get(0).path("probabilities").isMissingNode());
+        assertEquals(24, rows.get(rows.size() - 1).path("inputIds").size());
+        for (JsonNode runtime : check.path("runtimes")) {
+            assertTrue(runtime.path("maxDifference").asDouble() <= otherRuntimes, runtime.toString());
+        }
+        // The server's own vectors for the parity texts are the rows' (the API and the bundle agree).
+        JsonPath served = as(key).contentType(ContentType.JSON).body(Map.of("input", List.of(rows.get(0).path("text").asText())))
+                .post("/v1/models/" + modelId + "/embeddings").then().statusCode(200).extract().jsonPath();
+        assertEquals(rows.get(0).path("embedding").path(0).asDouble(), served.getDouble("data[0].embedding[0]"), 1e-6);
+
+        Map<String, JsonNode> byText = new HashMap<>();
+        rows.forEach(row -> byText.put(row.path("text").asText(), row));
+        String card = Files.readString(bundle.resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("MRR@10"), card);
+        assertCardVectors(runJavaScript(card, bundle, folder.resolve("js")), byText);
+        assertCardVectors(runJava(card, bundle, folder.resolve("java"), "Embed.java"), byText);
+    }
+
+    /** The card's program prints "first second text" for each of its three texts first: the server's vector's first two values. */
+    private static void assertCardVectors(String output, Map<String, JsonNode> byText) {
+        List<String> lines = output.lines().toList();
+        assertTrue(lines.size() >= 6, output);
+        for (String line : lines.subList(0, 3)) {
+            Matcher answer = ANSWER.matcher(line);
+            assertTrue(answer.matches(), line);
+            JsonNode row = byText.get(answer.group(3));
+            assertTrue(row != null, "the card printed a text that is not in parity.jsonl: " + output);
+            assertEquals(row.path("embedding").path(0).asDouble(), Double.parseDouble(answer.group(1)), 1e-5, line);
+            assertEquals(row.path("embedding").path(1).asDouble(), Double.parseDouble(answer.group(2)), 1e-5, line);
+        }
+        // Then the texts ranked for the first: itself first, at cosine similarity 1.
+        assertTrue(lines.get(3).startsWith("1.0000 "), output);
+    }
+
     @Test
     void aBundleOfAnOlderLayoutIsBuiltAgain() throws Exception {
         String key = Api.newTenant();
@@ -143,9 +211,13 @@ class BundleRuntimesTest {
 
     /** The card's Java, as written, run by the JDK's source launcher with ONNX Runtime and DJL's tokenizers. */
     private static String runJava(String card, Path bundle, Path folder) throws Exception {
+        return runJava(card, bundle, folder, "Classify.java");
+    }
+
+    private static String runJava(String card, Path bundle, Path folder, String file) throws Exception {
         Files.createDirectories(folder);
         Files.createSymbolicLink(folder.resolve("bundle"), bundle);
-        Files.writeString(folder.resolve("Classify.java"), block(card, "java"));
+        Files.writeString(folder.resolve(file), block(card, "java"));
         Set<String> classpath = new LinkedHashSet<>();
         for (Class<?> type : List.of(OrtEnvironment.class, HuggingFaceTokenizer.class, Engine.class,
                 com.google.gson.Gson.class, org.slf4j.Logger.class, com.sun.jna.Native.class)) {
@@ -153,7 +225,7 @@ class BundleRuntimesTest {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return NodeChecks.run(folder, List.of(java, "-Dai.djl.offline=true", "-cp",
-                String.join(File.pathSeparator, classpath), "Classify.java"), 300);
+                String.join(File.pathSeparator, classpath), file), 300);
     }
 
     private static String block(String card, String language) {

@@ -45,7 +45,7 @@ class GeneratedSdkTest {
         Path file = Files.createTempFile("sdk", ".csv");
         Files.writeString(file, Api.sampleCsv(10));
         DatasetsApi datasets = new DatasetsApi(client(key));
-        Dataset dataset = datasets.uploadDataset(null, null, "sdk upload", null, null, file.toFile());
+        Dataset dataset = datasets.uploadDataset(null, null, null, "sdk upload", null, null, null, null, null, file.toFile());
         assertEquals(DatasetStatus.READY, dataset.getStatus());
         assertEquals(30L, dataset.getRows());
 

@@ -70,6 +70,26 @@ public final class ClassifierExport {
         return result.build().toByteArray();
     }
 
+    /**
+     * An embedding model's graph: the encoder with the same pooling and normalisation as {@link
+     * #export}, and the pooled, L2-normalised {@code embedding} {@code [batch, dim]} as its only
+     * output. Provenance goes into the model's metadata; there are no labels.
+     */
+    public static byte[] exportEmbedder(byte[] encoderGraph, BaseModel model, Map<String, String> metadata) {
+        OnnxMl.ModelProto encoder = parse(encoderGraph);
+        OnnxMl.GraphProto.Builder graph = encoder.getGraph().toBuilder();
+        String pooled = model.pooling() == BaseModel.Pooling.CLS ? clsPooling(graph) : meanPooling(graph);
+        l2Normalise(graph, pooled, EMBEDDING);
+        graph.clearOutput();
+        graph.addOutput(output(EMBEDDING, model.dimensions()));
+        graph.setName(encoder.getGraph().getName() + "-embedder");
+        OnnxMl.ModelProto.Builder result = encoder.toBuilder().setGraph(graph).setProducerName("bonsai")
+                .clearMetadataProps();
+        metadata.forEach((key, value) -> result.addMetadataProps(
+                OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
+        return result.build().toByteArray();
+    }
+
     private static String labelsJson(List<String> labels) {
         try {
             return JSON.writeValueAsString(labels);

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An exported classifier graph with its tokenizer, ready to run: what compression evaluates and
- * what a bundle's consumer would run. Owns an ONNX Runtime session and a native tokenizer; close
+ * An exported classifier graph (or an embedding model's, whose rows then have no probabilities) with
+ * its tokenizer, ready to run: what compression evaluates and what a bundle's consumer would run. Owns an ONNX Runtime session and a native tokenizer; close
  * it.
  */
 public final class ClassifierRunner implements AutoCloseable {
@@ -105,8 +105,12 @@ public final class ClassifierRunner implements AutoCloseable {
                 }
             }
             try (OrtSession.Result result = session.run(inputs)) {
-                return new Output((float[][]) result.get(ClassifierExport.PROBABILITIES).orElseThrow().getValue(),
-                        (float[][]) result.get(ClassifierExport.EMBEDDING).orElseThrow().getValue(), tokens);
+                float[][] embeddings = (float[][]) result.get(ClassifierExport.EMBEDDING).orElseThrow().getValue();
+                // An embedding model's graph has no probabilities: each row has none.
+                float[][] probabilities = result.get(ClassifierExport.PROBABILITIES).isPresent()
+                        ? (float[][]) result.get(ClassifierExport.PROBABILITIES).get().getValue()
+                        : new float[embeddings.length][0];
+                return new Output(probabilities, embeddings, tokens);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("inference failed", e);

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Which epoch to keep and when to stop: the best validation macro-F1 wins (ties: the lower
- * validation loss), and training stops after {@code patience} epochs without a new best. Part of
- * the trainers' checkpointed state.
+ * Which epoch to keep and when to stop: the best validation score wins (macro-F1 for a classifier,
+ * MRR@10 for an embedding model; ties: the lower validation loss), and training stops after
+ * {@code patience} epochs without a new best. Part of the trainers' checkpointed state.
  */
 final class EpochSelection {
 

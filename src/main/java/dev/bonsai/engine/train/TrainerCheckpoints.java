@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** How both trainers read their state from {@link Checkpoints} and write it there. */
+/** How the trainers read their state from {@link Checkpoints} and write it there. */
 final class TrainerCheckpoints {
 
     private TrainerCheckpoints() {
@@ -48,7 +48,7 @@ final class TrainerCheckpoints {
 
     /** The figures both trainers' checkpoints begin with: where training stands. */
     static Map<String, Object> progress(int epochsDone, long step, Shuffle shuffle, int[] order, EpochSelection selection,
-            List<HeadTrainer.Epoch> epochs) {
+            List<?> epochs) {
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("epochsDone", epochsDone);
         figures.put("step", step);
