@@ -206,7 +206,8 @@ public class BatchResource {
     @Produces({JSONL, "text/csv", MediaType.APPLICATION_JSON})
     @Operation(operationId = "downloadBatchOutput", summary = "Download a batch's output (JSONL or CSV), whole or a byte range",
             description = "One row per input row, in the input's order: id, label, score, every label's score, and an"
-                    + " error for a row that could not be predicted. 409 until the batch has succeeded, 410 once its"
+                    + " error for a row that could not be predicted; for an embedding model, id, the vector (JSONL"
+                    + " embedding, CSV one dim:N column per value) and the error. 409 until the batch has succeeded, 410 once its"
                     + " retention time is over. Range (one byte range) answers 206; If-None-Match with the ETag, 304.")
     @APIResponse(responseCode = "200", description = "The whole output", content = {
         @Content(mediaType = JSONL, schema = @Schema(type = SchemaType.STRING)),

@@ -93,18 +93,20 @@ public class BatchWorker implements JobWorker<BatchJobEntity> {
     @Override
     public void work(BatchJobEntity job, Attempt<BatchJobEntity> attempt) throws IOException {
         BooleanSupplier cancelled = attempt.cancellation();
-        List<String> labels = QuarkusTransaction.requiringNew().call(() -> {
+        ModelService.ServingInfo serving = QuarkusTransaction.requiringNew().call(() -> {
             try {
-                return models.serving(job.tenantId, job.modelId, job.variantId).labels();
+                return models.serving(job.tenantId, job.modelId, job.variantId);
             } catch (ProblemException deleted) {
                 return null;
             }
         });
-        if (labels == null) {
+        if (serving == null) {
             throw new JobStopped("model_unavailable", "Model " + job.modelId + " or its variant " + job.variantId
                     + " no longer exists.", "model");
         }
-        OutputLines lines = new OutputLines(labels);
+        // An embedding model's rows are its vectors; a classifier's its labels' probabilities.
+        OutputLines lines = new OutputLines(serving.labels(), serving.embeds()
+                ? dev.bonsai.engine.BaseModel.byId(serving.baseModel()).orElseThrow().dimensions() : 0);
         List<Map<String, Object>> chunks = new ArrayList<>(job.chunks);
         long done = job.rowsDone;
         if (done > 0) {
@@ -181,7 +183,9 @@ public class BatchWorker implements JobWorker<BatchJobEntity> {
             } else if (row.text().isBlank()) {
                 chunk.add(lines.failed(ids.get(i), "The text is empty."), true);
             } else {
-                chunk.add(lines.predicted(ids.get(i), scores.probabilities()[predicted++]), false);
+                int at = predicted++;
+                chunk.add(lines.embeds() ? lines.embedded(ids.get(i), scores.embeddings()[at])
+                        : lines.predicted(ids.get(i), scores.probabilities()[at]), false);
             }
         }
         pending.clear();

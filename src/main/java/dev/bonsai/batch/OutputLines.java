@@ -8,26 +8,59 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One output row in both formats. JSONL: {@code {"id", "label", "score", "scores": {label: p, …},
- * "error"}}; CSV (RFC 4180): {@code id,label,score,score:<label>…,error}. The figures are the
- * predictions API's: each probability as the double of the model's float, written the same way.
+ * One output row in both formats. A classifier's, JSONL: {@code {"id", "label", "score", "scores":
+ * {label: p, …}, "error"}}; CSV (RFC 4180): {@code id,label,score,score:<label>…,error}. The figures
+ * are the predictions API's: each probability as the double of the model's float, written the same
+ * way. An embedding model's, JSONL: {@code {"id", "embedding": [v, …], "error"}}; CSV: {@code
+ * id,dim:0,…,dim:<n-1>,error}, each value the float the embeddings API answers.
  */
 final class OutputLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> labels;
+    /** An embedding model's vector length; 0 for a classifier. */
+    private final int dimensions;
 
     OutputLines(List<String> labels) {
+        this(labels, 0);
+    }
+
+    OutputLines(List<String> labels, int dimensions) {
         this.labels = List.copyOf(labels);
+        this.dimensions = dimensions;
+    }
+
+    boolean embeds() {
+        return dimensions > 0;
     }
 
     String csvHeader() {
-        StringBuilder header = new StringBuilder("id,label,score");
+        StringBuilder header = new StringBuilder("id");
+        if (embeds()) {
+            for (int d = 0; d < dimensions; d++) {
+                header.append(",dim:").append(d);
+            }
+            return header.append(",error\r\n").toString();
+        }
+        header.append(",label,score");
         for (String label : labels) {
             header.append(',').append(csv("score:" + label));
         }
         return header.append(",error\r\n").toString();
+    }
+
+    /** An embedded row: the vector. */
+    String[] embedded(String id, float[] vector) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("id", id);
+        line.put("embedding", vector);
+        line.put("error", null);
+        StringBuilder row = new StringBuilder(vector.length * 12).append(csv(id));
+        for (float value : vector) {
+            row.append(',').append(value);
+        }
+        return new String[] {json(line), row.append(",\r\n").toString()};
     }
 
     /** A predicted row: the best label (first in label order among equals) and every label's probability. */
@@ -60,6 +93,11 @@ final class OutputLines {
     String[] failed(String id, String error) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("id", id);
+        if (embeds()) {
+            line.put("embedding", null);
+            line.put("error", error);
+            return new String[] {json(line), csv(id) + ",".repeat(dimensions) + "," + csv(error) + "\r\n"};
+        }
         line.put("label", null);
         line.put("score", null);
         line.put("scores", null);

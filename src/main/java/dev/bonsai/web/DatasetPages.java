@@ -69,15 +69,19 @@ public class DatasetPages {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     public Response upload(@RestForm("file") FileUpload file, @RestForm String name, @RestForm String textColumn,
-            @RestForm String labelColumn, HttpHeaders headers) {
+            @RestForm String labelColumn, @RestForm String task, HttpHeaders headers) {
         if (file == null || file.fileName() == null || file.fileName().isBlank()) {
             throw ProblemException.invalidField("/file", "Choose a CSV, TSV or JSONL file, or drop one on the box.");
         }
         DatasetFormat format = formatOf(file);
         String id;
         try (InputStream body = Files.newInputStream(file.uploadedFile())) {
+            // Pairs are read from their default columns (anchor, positive, negative); the text and label
+            // columns are a labelled file's.
+            boolean pairs = "embedding".equals(task);
             id = datasets.upload(session.tenantId(), new DatasetService.UploadRequest(blankToNull(name), file.fileName(),
-                    format, blankToNull(textColumn), blankToNull(labelColumn), null), body).id();
+                    format, pairs ? null : blankToNull(textColumn), pairs ? null : blankToNull(labelColumn), null,
+                    blankToNull(task), null, null, null), body).id();
         } catch (ProblemException e) {
             if (e.type() != ProblemType.DATASET_REJECTED
                     || !(e.toProblem().extensionMembers().get("dataset") instanceof Dataset rejected)) {

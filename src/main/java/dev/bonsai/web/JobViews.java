@@ -74,17 +74,20 @@ final class JobViews {
         List<String> labels = new ArrayList<>();
         List<Object> loss = new ArrayList<>();
         List<Object> validation = new ArrayList<>();
+        // A classifier's epochs are chosen on macro-F1, an embedding model's on MRR@10.
+        boolean retrieval = false;
         for (JobEvent event : events) {
             if (!"metrics".equals(event.type()) || event.data() == null || !event.data().containsKey("epoch")) {
                 continue;
             }
+            retrieval |= event.data().containsKey("validationMrrAt10");
             labels.add(String.valueOf(event.data().get("epoch")));
             loss.add(event.data().get("trainLoss"));
-            validation.add(event.data().get("validationMacroF1"));
+            validation.add(event.data().get(retrieval ? "validationMrrAt10" : "validationMacroF1"));
         }
-        return Map.of("type", "line", "title", "Training loss and validation macro-F1 per epoch", "x", "epoch",
+        String figure = retrieval ? "validation MRR@10" : "validation macro-F1";
+        return Map.of("type", "line", "title", "Training loss and " + figure + " per epoch", "x", "epoch",
                 "labels", labels, "series", List.of(Map.of("name", "training loss", "title", "training loss", "values", loss),
-                        Map.of("name", "validation macro-F1", "title", "validation macro-F1", "values", validation,
-                                "axis", "right")));
+                        Map.of("name", figure, "title", figure, "values", validation, "axis", "right")));
     }
 }

@@ -64,6 +64,10 @@ public class ModelPages {
     @Location("dashboard/prediction.html")
     Template prediction;
 
+    @Inject
+    @Location("dashboard/search.html")
+    Template search;
+
     @GET
     public String list(@RestQuery String after) {
         Page<Model> page = models.list(session.tenantId(), PAGE_SIZE, after);
@@ -77,11 +81,75 @@ public class ModelPages {
         Model model = models.get(tenant, id);
         Object test = model.metrics().get("test");
         return detail.data("nav", "models").data("model", model).data("test", test)
+                .data("embeds", "embedding".equals(model.task()))
+                .data("retrieval", retrievalRows(model.metrics()))
                 .data("validation", model.metrics().get("validation"))
                 .data("confusion", test instanceof Map<?, ?> figures ? heatmap(model.labels(), figures.get("confusion")) : List.of())
                 .data("datasetName", names.dataset(tenant, model.datasetId()))
                 .data("baseModelName", names.baseModel(model.baseModel()))
                 .data("variantNames", names.variants(tenant, model)).render();
+    }
+
+    /** One figure of an embedding model against its base model, on one split's queries. */
+    record RetrievalRow(String split, String figure, Object trained, Object base) {
+    }
+
+    /** An embedding model's retrieval figures against its base model's, test first; none for a classifier. */
+    static List<RetrievalRow> retrievalRows(Map<String, Object> metrics) {
+        List<RetrievalRow> rows = new ArrayList<>();
+        if (!(metrics.get("baseModel") instanceof Map<?, ?> base)) {
+            return rows;
+        }
+        Map<String, String> figures = new java.util.LinkedHashMap<>();
+        figures.put("recallAt1", "Recall@1");
+        figures.put("recallAt10", "Recall@10");
+        figures.put("mrrAt10", "MRR@10");
+        figures.put("ndcgAt10", "nDCG@10");
+        for (String split : List.of("test", "validation")) {
+            if (metrics.get(split) instanceof Map<?, ?> trained && base.get(split) instanceof Map<?, ?> before) {
+                figures.forEach((key, name) -> rows.add(new RetrievalRow(split, name, trained.get(key), before.get(key))));
+            }
+        }
+        return rows;
+    }
+
+    /** One passage of the search box, with its cosine similarity to the query. */
+    record Ranked(String passage, double score) {
+    }
+
+    /** The search box of an embedding model: the passages (one per line) ranked for the query by cosine similarity. */
+    @POST
+    @Path("/{id}/search")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public String search(@RestPath String id, @RestForm String query, @RestForm String passages, @RestForm String variant) {
+        if (query == null || query.isBlank()) {
+            throw ProblemException.invalidField("/input", "Type a query.");
+        }
+        List<String> candidates = passages == null ? List.of()
+                : passages.lines().map(String::strip).filter(line -> !line.isEmpty()).toList();
+        if (candidates.isEmpty()) {
+            throw ProblemException.invalidField("/input", "Type the passages to rank, one per line.");
+        }
+        List<String> inputs = new ArrayList<>();
+        inputs.add(query.strip());
+        inputs.addAll(candidates);
+        PredictionService.Embeddings answer = predictions.embed(session.tenantId(), id,
+                new PredictionService.EmbeddingsRequest(inputs, DatasetPages.blankToNull(variant), null, null));
+        float[] queryVector = (float[]) answer.data().get(0).embedding();
+        List<Ranked> ranked = new ArrayList<>();
+        for (int i = 1; i < answer.data().size(); i++) {
+            float[] vector = (float[]) answer.data().get(i).embedding();
+            double score = 0;
+            for (int d = 0; d < vector.length; d++) {
+                score += (double) vector[d] * queryVector[d];
+            }
+            ranked.add(new Ranked(candidates.get(i - 1), score));
+        }
+        ranked.sort(java.util.Comparator.comparingDouble(Ranked::score).reversed());
+        Model model = models.get(session.tenantId(), id);
+        return search.data("query", query.strip()).data("ranked", ranked).data("tokens", answer.usage().totalTokens())
+                .data("variantName", names.variants(session.tenantId(), model).getOrDefault(answer.variant(), answer.variant()))
+                .render();
     }
 
     /** One cell of the confusion matrix: its count and how strongly to shade it. */

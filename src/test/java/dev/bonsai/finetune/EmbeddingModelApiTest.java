@@ -104,6 +104,34 @@ class EmbeddingModelApiTest {
         assertNull(rows.getString("data[1].negative"));
     }
 
+    /** Several pairs per anchor: every pair of one anchor lands in one split, so no test query was trained on. */
+    @Test
+    void everyPairOfAnAnchorIsInOneSplit() {
+        StringBuilder csv = new StringBuilder("anchor,positive\n");
+        for (int q = 0; q < 30; q++) {
+            for (int p = 0; p < 3; p++) {
+                csv.append("question number ").append(q).append(",answer ").append(p).append(" to question ").append(q)
+                        .append('\n');
+            }
+        }
+        String id = uploadPairs(key, csv.toString());
+        JsonPath report = as(key).get("/v1/datasets/" + id + "/report").then().statusCode(200).extract().jsonPath();
+        assertEquals(30, report.getInt("stats.pairs.anchors"));
+        assertEquals(0, report.getInt("stats.pairs.leakedAnchors"));
+        assertEquals(9, report.getInt("splits.test"), "3 test anchors of 30, with their 3 pairs each");
+        assertEquals(9, report.getInt("splits.validation"));
+        java.util.Map<String, String> splitOf = new java.util.HashMap<>();
+        JsonPath rows = as(key).queryParam("limit", 100).get("/v1/datasets/" + id + "/rows").then().statusCode(200)
+                .extract().jsonPath();
+        List<String> anchors = rows.getList("data.text");
+        List<String> splits = rows.getList("data.split");
+        for (int i = 0; i < anchors.size(); i++) {
+            String earlier = splitOf.putIfAbsent(anchors.get(i), splits.get(i));
+            assertTrue(earlier == null || earlier.equals(splits.get(i)), anchors.get(i) + " is in " + earlier + " and "
+                    + splits.get(i));
+        }
+    }
+
     @Test
     void badPairUploadsAreRefusedWithTheirLineOrField() {
         as(key).contentType("text/csv").queryParam("task", "embedding").body("anchor,positive\nq one,a one\nq two,\n")
@@ -227,6 +255,84 @@ class EmbeddingModelApiTest {
             float[][] local = runner.runAll(texts, 8).embeddings();
             for (int i = 0; i < 3; i++) {
                 assertArrayEquals(local[i], vectors[i], 1e-5f);
+            }
+        }
+    }
+
+    /** The dashboard shows what an embedding model is: pairs, retrieval figures against the base model, and a search box. */
+    @Test
+    void theDashboardShowsPairsRetrievalFiguresAndRanksPassages() {
+        String token = io.restassured.RestAssured.given().redirects().follow(false).formParam("apiKey", key)
+                .post("/dashboard/sign-in").then().statusCode(303).extract().cookie("bonsai_session");
+        String datasetPage = io.restassured.RestAssured.given().cookie("bonsai_session", token)
+                .get("/dashboard/datasets/" + dataset).then().statusCode(200).extract().asString();
+        assertTrue(datasetPage.contains("Distinct anchors") && datasetPage.contains(SmallPairs.positives().get(0)
+                .replace("'", "&#39;")), "the pairs and their rows");
+        String modelId = job.getString("modelId");
+        String modelPage = io.restassured.RestAssured.given().cookie("bonsai_session", token)
+                .get("/dashboard/models/" + modelId).then().statusCode(200).extract().asString();
+        assertTrue(modelPage.contains("What it retrieves") && modelPage.contains("MRR@10") && modelPage.contains("before training"),
+                "retrieval figures against the base model");
+        assertTrue(!modelPage.contains("Compress for a device"), "no compression for an embedding model yet");
+        String jobPage = io.restassured.RestAssured.given().cookie("bonsai_session", token)
+                .get("/dashboard/fine-tuning/" + job.getString("id")).then().statusCode(200).extract().asString();
+        assertTrue(jobPage.contains("Test MRR@10") && jobPage.contains("validation MRR@10 per epoch"), "the outcome and chart");
+        io.restassured.RestAssured.given().cookie("bonsai_session", token).get("/dashboard/models")
+                .then().statusCode(200);
+        io.restassured.RestAssured.given().cookie("bonsai_session", token).get("/dashboard/datasets")
+                .then().statusCode(200);
+
+        String page = io.restassured.RestAssured.given().cookie("bonsai_session", token)
+                .get("/dashboard/api-keys").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(page);
+        assertTrue(csrf.find(), "the page carries its CSRF token");
+        String ranked = io.restassured.RestAssured.given().cookie("bonsai_session", token)
+                .header("X-CSRF-Token", csrf.group(1))
+                .formParam("query", "what do koalas eat")
+                .formParam("passages", "The Nile runs to the Mediterranean.\nKoalas feed almost only on eucalyptus leaves.")
+                .post("/dashboard/models/" + modelId + "/search").then().statusCode(200).extract().asString();
+        assertTrue(ranked.indexOf("eucalyptus") < ranked.indexOf("Nile"), "the answer ranks first: " + ranked);
+    }
+
+    /** A batch on an embedding model writes each row's vector, the embeddings API's for the same text. */
+    @Test
+    void aBatchOnAnEmbeddingModelWritesTheEmbeddingsApisVectors() throws Exception {
+        String modelId = job.getString("modelId");
+        List<String> texts = List.of("where do penguins breed", "", "how far is the moon", "Yeast makes dough rise.",
+                "a, \"quoted\" text");
+        StringBuilder csv = new StringBuilder("ref,text\n");
+        for (int i = 0; i < texts.size(); i++) {
+            csv.append("r").append(i).append(",\"").append(texts.get(i).replace("\"", "\"\"")).append("\"\n");
+        }
+        String id = as(key).contentType("text/csv").queryParam("model", modelId).queryParam("idColumn", "ref")
+                .body(csv.toString()).post("/v1/batches").then().statusCode(201).extract().path("id");
+        JsonPath done = Api.awaitJob(key, "/v1/batches/" + id);
+        assertEquals("succeeded", done.getString("status"), done::prettify);
+        assertEquals(1, done.getInt("result.rowsWithErrors"));
+        String[] lines = as(key).get("/v1/batches/" + id + "/output").then().statusCode(200).extract().asString().split("\n");
+        String[] csvLines = as(key).queryParam("format", "csv").get("/v1/batches/" + id + "/output").then().statusCode(200)
+                .extract().asString().split("\r\n");
+        assertEquals(texts.size(), lines.length);
+        assertEquals(texts.size() + 1, csvLines.length);
+        assertTrue(csvLines[0].startsWith("id,dim:0,dim:1,") && csvLines[0].endsWith(",dim:383,error"), csvLines[0]);
+        for (int i = 0; i < texts.size(); i++) {
+            JsonPath line = JsonPath.from(lines[i]);
+            assertEquals("r" + i, line.getString("id"));
+            String[] cells = csvLines[i + 1].split(",", -1);
+            assertEquals(1 + 384 + 1, cells.length, csvLines[i + 1]);
+            if (texts.get(i).isEmpty()) {
+                assertNull(line.get("embedding"));
+                assertEquals("The text is empty.", line.getString("error"));
+                continue;
+            }
+            List<Float> vector = line.getList("embedding", Float.class);
+            List<Float> alone = as(key).contentType(ContentType.JSON).body(Map.of("input", texts.get(i)))
+                    .post("/v1/models/" + modelId + "/embeddings").then().statusCode(200).extract().jsonPath()
+                    .getList("data[0].embedding", Float.class);
+            assertEquals(384, vector.size());
+            for (int d = 0; d < 384; d++) {
+                assertEquals(alone.get(d), vector.get(d), 1e-6f, "row " + i + ", value " + d);
+                assertEquals(vector.get(d), Float.parseFloat(cells[1 + d]), 0f, "the CSV holds the same floats");
             }
         }
     }
