@@ -329,16 +329,7 @@ final class DatasetIngest {
                 update.executeUpdate();
             }
         }
-        long[] totals = new long[3];
-        try (PreparedStatement query = connection.prepareStatement(
-                "select split, count(*) from upload_rows where dataset_id = ? group by split")) {
-            query.setString(1, datasetId);
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    totals[result.getInt(1)] = result.getLong(2);
-                }
-            }
-        }
+        long[] totals = splitTotals(connection, datasetId);
         boolean stratified = settings.columns().split() == null;
         return new DatasetReport.Splits(stratified ? "stratified" : "column", stratified ? settings.splitSeed() : null,
                 stratified ? settings.validationFraction() : null, stratified ? settings.testFraction() : null,
@@ -411,6 +402,11 @@ final class DatasetIngest {
     }
 
     private List<String> examples(String sql) throws SQLException {
+        return examples(connection, datasetId, sql);
+    }
+
+    /** The first column of {@code sql}'s rows, the upload's id its one parameter: a finding's examples. */
+    static List<String> examples(Connection connection, String datasetId, String sql) throws SQLException {
         List<String> examples = new ArrayList<>();
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             query.setString(1, datasetId);
@@ -421,6 +417,21 @@ final class DatasetIngest {
             }
         }
         return examples;
+    }
+
+    /** The upload's rows per split: train, validation, test. */
+    static long[] splitTotals(Connection connection, String datasetId) throws SQLException {
+        long[] totals = new long[3];
+        try (PreparedStatement query = connection.prepareStatement(
+                "select split, count(*) from upload_rows where dataset_id = ? group by split")) {
+            query.setString(1, datasetId);
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    totals[result.getInt(1)] = result.getLong(2);
+                }
+            }
+        }
+        return totals;
     }
 
     private void findSmallValidation(DatasetReport.Splits splits, Map<String, long[]> perSplit) {

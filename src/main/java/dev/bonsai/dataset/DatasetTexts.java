@@ -74,42 +74,54 @@ public class DatasetTexts {
 
     /** Every pair of the tenant's pair dataset; empty when it is not there, not ready or not a pair dataset. */
     public Optional<Pairs> readPairs(String tenantId, String datasetId) throws SQLException {
+        return readOnly(connection -> {
+            String sha256 = sha256(connection, tenantId, datasetId, "embedding");
+            if (sha256 == null) {
+                return Optional.empty();
+            }
+            List<String> anchors = new ArrayList<>();
+            List<String> positives = new ArrayList<>();
+            List<String> negatives = new ArrayList<>();
+            List<Split> splits = new ArrayList<>();
+            try (PreparedStatement query = connection.prepareStatement(
+                    "select text, label, negative, split from dataset_rows where dataset_id = ? order by row_index")) {
+                query.setString(1, datasetId);
+                query.setFetchSize(FETCH_SIZE);
+                try (ResultSet result = query.executeQuery()) {
+                    while (result.next()) {
+                        anchors.add(result.getString(1));
+                        positives.add(result.getString(2));
+                        negatives.add(result.getString(3));
+                        splits.add(Split.ofCode(result.getInt(4)));
+                    }
+                }
+            }
+            return Optional.of(new Pairs(anchors, positives, java.util.Collections.unmodifiableList(negatives), splits, sha256));
+        });
+    }
+
+    /** Every row of the tenant's dataset; empty when it is not there or not ready (deleted, rejected). */
+    public Optional<Rows> read(String tenantId, String datasetId) throws SQLException {
+        return readOnly(connection -> read(connection, tenantId, datasetId));
+    }
+
+    /** Work on one connection. */
+    @FunctionalInterface
+    private interface Reading<T> {
+        T read(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in a read-only transaction, without which the driver would read a whole result
+     * before its first row.
+     */
+    private <T> T readOnly(Reading<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
             try {
-                String sha256;
-                try (PreparedStatement query = connection.prepareStatement("select sha256 from datasets where id = ?"
-                        + " and tenant_id = ? and status = 'ready' and task = 'embedding'")) {
-                    query.setString(1, datasetId);
-                    query.setString(2, tenantId);
-                    try (ResultSet result = query.executeQuery()) {
-                        if (!result.next()) {
-                            return Optional.empty();
-                        }
-                        sha256 = result.getString(1);
-                    }
-                }
-                List<String> anchors = new ArrayList<>();
-                List<String> positives = new ArrayList<>();
-                List<String> negatives = new ArrayList<>();
-                List<Split> splits = new ArrayList<>();
-                try (PreparedStatement query = connection.prepareStatement(
-                        "select text, label, negative, split from dataset_rows where dataset_id = ? order by row_index")) {
-                    query.setString(1, datasetId);
-                    query.setFetchSize(FETCH_SIZE);
-                    try (ResultSet result = query.executeQuery()) {
-                        while (result.next()) {
-                            anchors.add(result.getString(1));
-                            positives.add(result.getString(2));
-                            negatives.add(result.getString(3));
-                            splits.add(Split.ofCode(result.getInt(4)));
-                        }
-                    }
-                }
-                return Optional.of(new Pairs(anchors, positives, java.util.Collections.unmodifiableList(negatives), splits,
-                        sha256));
+                return work.read(connection);
             } finally {
                 connection.rollback();
                 connection.setReadOnly(false);
@@ -118,18 +130,17 @@ public class DatasetTexts {
         }
     }
 
-    /** Every row of the tenant's dataset; empty when it is not there or not ready (deleted, rejected). */
-    public Optional<Rows> read(String tenantId, String datasetId) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-            connection.setReadOnly(true);
-            try {
-                return read(connection, tenantId, datasetId);
-            } finally {
-                connection.rollback();
-                connection.setReadOnly(false);
-                connection.setAutoCommit(autoCommit);
+    /** The file hash of the tenant's ready dataset of {@code task} (null: any task), or null when there is none. */
+    private static String sha256(Connection connection, String tenantId, String datasetId, String task) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("select sha256 from datasets where id = ?"
+                + " and tenant_id = ? and status = 'ready'" + (task == null ? "" : " and task = ?"))) {
+            query.setString(1, datasetId);
+            query.setString(2, tenantId);
+            if (task != null) {
+                query.setString(3, task);
+            }
+            try (ResultSet result = query.executeQuery()) {
+                return result.next() ? result.getString(1) : null;
             }
         }
     }
@@ -158,17 +169,9 @@ public class DatasetTexts {
     }
 
     private static Optional<Rows> read(Connection connection, String tenantId, String datasetId) throws SQLException {
-        String sha256;
-        try (PreparedStatement query = connection.prepareStatement(
-                "select sha256 from datasets where id = ? and tenant_id = ? and status = 'ready'")) {
-            query.setString(1, datasetId);
-            query.setString(2, tenantId);
-            try (ResultSet result = query.executeQuery()) {
-                if (!result.next()) {
-                    return Optional.empty();
-                }
-                sha256 = result.getString(1);
-            }
+        String sha256 = sha256(connection, tenantId, datasetId, null);
+        if (sha256 == null) {
+            return Optional.empty();
         }
         List<String> texts = new ArrayList<>();
         List<String> labels = new ArrayList<>();

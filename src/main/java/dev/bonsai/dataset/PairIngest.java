@@ -283,16 +283,7 @@ final class PairIngest {
                 update.executeUpdate();
             }
         }
-        long[] totals = new long[3];
-        try (PreparedStatement query = connection.prepareStatement(
-                "select split, count(*) from upload_rows where dataset_id = ? group by split")) {
-            query.setString(1, datasetId);
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    totals[result.getInt(1)] = result.getLong(2);
-                }
-            }
-        }
+        long[] totals = DatasetIngest.splitTotals(connection, datasetId);
         return new DatasetReport.Splits(byColumn ? "column" : "anchor", byColumn ? null : settings.splitSeed(),
                 byColumn ? null : settings.validationFraction(), byColumn ? null : settings.testFraction(),
                 totals[0], totals[1], totals[2]);
@@ -333,16 +324,7 @@ final class PairIngest {
     }
 
     private List<String> examples(String sql) throws SQLException {
-        List<String> examples = new ArrayList<>();
-        try (PreparedStatement query = connection.prepareStatement(sql)) {
-            query.setString(1, datasetId);
-            try (ResultSet result = query.executeQuery()) {
-                while (result.next()) {
-                    examples.add(result.getString(1));
-                }
-            }
-        }
-        return examples;
+        return DatasetIngest.examples(connection, datasetId, sql);
     }
 
     private DatasetReport.Stats stats(DatasetReport.Pairs pairs, DatasetReport.Splits splits) {

@@ -57,7 +57,7 @@ class TypeScriptClientIT {
                     "GET /v1/fine-tuning/jobs/{id}/events/stream 200", "GET /v1/compression/jobs/{id} 200",
                     "POST /v1/batches 201", "GET /v1/batches/{id}/output 200", "GET /v1/batches/{id}/output 206",
                     "GET /v1/batches/{id}/events/stream 200", "POST /v1/webhook-endpoints 201",
-                    "GET /v1/webhook-endpoints/{id}/deliveries 200")) {
+                    "GET /v1/webhook-endpoints/{id}/deliveries 200", "POST /v1/models/{id}/embeddings 200")) {
                 assertTrue(checked.contains(answer), answer + " was checked: " + checked);
             }
         } finally {

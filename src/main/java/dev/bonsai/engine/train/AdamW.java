@@ -30,6 +30,31 @@ final class AdamW {
         return Math.max(0.0, (double) (totalSteps - step + 1) / (totalSteps - warmup + 1));
     }
 
+    /**
+     * Each trainable parameter's two moments, zero or as {@code saved} (a checkpoint's) has them; the
+     * parameters are marked to record gradients.
+     */
+    static Map<String, NDArray[]> moments(Map<String, NDArray> trainable, Map<String, float[][]> saved) {
+        Map<String, NDArray[]> moments = new java.util.HashMap<>();
+        for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
+            entry.getValue().setRequiresGradient(true);
+            NDArray[] pair = {entry.getValue().zerosLike(), entry.getValue().zerosLike()};
+            if (saved != null) {
+                pair[0].set(saved.get(entry.getKey())[0]);
+                pair[1].set(saved.get(entry.getKey())[1]);
+            }
+            moments.put(entry.getKey(), pair);
+        }
+        return moments;
+    }
+
+    /** The moments' values, for a checkpoint. */
+    static java.util.HashMap<String, float[][]> snapshot(Map<String, NDArray[]> moments) {
+        java.util.HashMap<String, float[][]> copy = new java.util.HashMap<>();
+        moments.forEach((name, pair) -> copy.put(name, new float[][] {pair[0].toFloatArray(), pair[1].toFloatArray()}));
+        return copy;
+    }
+
     /** One AdamW step from the gradients, scaled by {@code clip} (≤ 1) first. */
     static void update(NDManager step, Map<String, NDArray> trainable, Map<String, NDArray> gradients,
             Map<String, NDArray[]> moments, long t, EncoderTrainer.Settings hyperparameters, double learningRate, double clip) {

@@ -114,16 +114,7 @@ public final class ContrastiveTrainer {
                     entry.getValue().set(state.parameters.get(entry.getKey()));
                 }
             }
-            Map<String, NDArray[]> moments = new HashMap<>();
-            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
-                entry.getValue().setRequiresGradient(true);
-                NDArray[] pair = {entry.getValue().zerosLike(), entry.getValue().zerosLike()};
-                if (state.moments != null) {
-                    pair[0].set(state.moments.get(entry.getKey())[0]);
-                    pair[1].set(state.moments.get(entry.getKey())[1]);
-                }
-                moments.put(entry.getKey(), pair);
-            }
+            Map<String, NDArray[]> moments = AdamW.moments(trainable, state.moments);
             state.parameters = null;
             state.moments = null;
             long totalSteps = (long) hyperparameters.epochs() * ((n + hyperparameters.batchSize() - 1) / hyperparameters.batchSize());
@@ -173,11 +164,7 @@ public final class ContrastiveTrainer {
                 state.epochsDone = epoch;
                 if (checkpoints != Checkpoints.NONE) {
                     state.parameters = EncoderTrainer.snapshot(trainable);
-                    state.moments = new HashMap<>();
-                    for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
-                        state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
-                            entry.getValue()[1].toFloatArray()});
-                    }
+                    state.moments = AdamW.snapshot(moments);
                     TrainerCheckpoints.save(checkpoints, state::write);
                     state.parameters = null;
                     state.moments = null;
@@ -295,16 +282,8 @@ public final class ContrastiveTrainer {
             Map<String, Object> figures = TrainerCheckpoints.progress(epochsDone, step, shuffle, order, selection, epochs);
             figures.put("trainingNanos", trainingNanos);
             figures.put("samples", samples);
-            Map<String, float[]> floats = new LinkedHashMap<>();
-            parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
-            moments.forEach((name, pair) -> {
-                floats.put("m/" + name, pair[0]);
-                floats.put("v/" + name, pair[1]);
-            });
-            if (best != null) {
-                best.forEach((name, values) -> floats.put("best/" + name, values));
-            }
-            CheckpointFormat.write(out, TRAINER, figures, floats, Map.of());
+            CheckpointFormat.write(out, TRAINER, figures, TrainerCheckpoints.floats(
+                    new TrainerCheckpoints.Weights(parameters, moments, best)), Map.of());
         }
 
         static State read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
@@ -318,21 +297,10 @@ public final class ContrastiveTrainer {
             state.epochs = new ArrayList<>(List.of(CheckpointFormat.convert(figures.path("epochs"), Epoch[].class)));
             state.trainingNanos = figures.path("trainingNanos").asLong();
             state.samples = figures.path("samples").asLong();
-            state.parameters = new LinkedHashMap<>();
-            state.moments = new HashMap<>();
-            for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
-                String key = entry.getKey();
-                if (key.startsWith("parameter/")) {
-                    String name = key.substring("parameter/".length());
-                    state.parameters.put(name, entry.getValue());
-                    state.moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
-                } else if (key.startsWith("best/")) {
-                    if (state.best == null) {
-                        state.best = new LinkedHashMap<>();
-                    }
-                    state.best.put(key.substring("best/".length()), entry.getValue());
-                }
-            }
+            TrainerCheckpoints.Weights weights = TrainerCheckpoints.weights(contents);
+            state.parameters = weights.parameters();
+            state.moments = weights.moments();
+            state.best = weights.best();
             return state;
         }
     }

@@ -41,16 +41,8 @@ final class EncoderState {
         figures.put("nextBatchStart", nextBatchStart);
         figures.put("partialLossSum", partialLossSum);
         figures.put("partialWeightSum", partialWeightSum);
-        Map<String, float[]> floats = new LinkedHashMap<>();
-        parameters.forEach((name, values) -> floats.put("parameter/" + name, values));
-        moments.forEach((name, pair) -> {
-            floats.put("m/" + name, pair[0]);
-            floats.put("v/" + name, pair[1]);
-        });
-        if (best != null) {
-            best.forEach((name, values) -> floats.put("best/" + name, values));
-        }
-        CheckpointFormat.write(out, TRAINER, figures, floats, Map.of());
+        CheckpointFormat.write(out, TRAINER, figures, TrainerCheckpoints.floats(
+                new TrainerCheckpoints.Weights(parameters, moments, best)), Map.of());
     }
 
     static EncoderState read(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
@@ -68,21 +60,10 @@ final class EncoderState {
         state.nextBatchStart = figures.path("nextBatchStart").asInt(0);
         state.partialLossSum = figures.path("partialLossSum").asDouble(0);
         state.partialWeightSum = figures.path("partialWeightSum").asDouble(0);
-        state.parameters = new LinkedHashMap<>();
-        state.moments = new HashMap<>();
-        for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
-            String key = entry.getKey();
-            if (key.startsWith("parameter/")) {
-                String name = key.substring("parameter/".length());
-                state.parameters.put(name, entry.getValue());
-                state.moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
-            } else if (key.startsWith("best/")) {
-                if (state.best == null) {
-                    state.best = new LinkedHashMap<>();
-                }
-                state.best.put(key.substring("best/".length()), entry.getValue());
-            }
-        }
+        TrainerCheckpoints.Weights weights = TrainerCheckpoints.weights(contents);
+        state.parameters = weights.parameters();
+        state.moments = weights.moments();
+        state.best = weights.best();
         return state;
     }
 }

@@ -154,16 +154,7 @@ public final class EncoderTrainer {
                     entry.getValue().set(state.parameters.get(entry.getKey()));
                 }
             }
-            Map<String, NDArray[]> moments = new HashMap<>();
-            for (Map.Entry<String, NDArray> entry : trainable.entrySet()) {
-                entry.getValue().setRequiresGradient(true);
-                NDArray[] pair = {entry.getValue().zerosLike(), entry.getValue().zerosLike()};
-                if (state.moments != null) {
-                    pair[0].set(state.moments.get(entry.getKey())[0]);
-                    pair[1].set(state.moments.get(entry.getKey())[1]);
-                }
-                moments.put(entry.getKey(), pair);
-            }
+            Map<String, NDArray[]> moments = AdamW.moments(trainable, state.moments);
             int[] order = state.order;
             Shuffle shuffle = state.shuffle;
             List<HeadTrainer.Epoch> epochs = state.epochs;
@@ -347,11 +338,7 @@ public final class EncoderTrainer {
     private static void save(Checkpoints checkpoints, EncoderState state, Map<String, NDArray> trainable,
             Map<String, NDArray[]> moments) {
         state.parameters = snapshot(trainable);
-        state.moments = new HashMap<>();
-        for (Map.Entry<String, NDArray[]> entry : moments.entrySet()) {
-            state.moments.put(entry.getKey(), new float[][] {entry.getValue()[0].toFloatArray(),
-                entry.getValue()[1].toFloatArray()});
-        }
+        state.moments = AdamW.snapshot(moments);
         TrainerCheckpoints.save(checkpoints, state::write);
         state.parameters = null;
         state.moments = null;

@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,46 @@ final class TrainerCheckpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the training checkpoint", e);
         }
+    }
+
+    /** The weights an encoder trainer saves: its parameters, AdamW's two moments of each, and the best epoch's weights. */
+    record Weights(LinkedHashMap<String, float[]> parameters, HashMap<String, float[][]> moments,
+            LinkedHashMap<String, float[]> best) {
+    }
+
+    /** The weights as a checkpoint's named arrays. */
+    static Map<String, float[]> floats(Weights weights) {
+        Map<String, float[]> floats = new LinkedHashMap<>();
+        weights.parameters().forEach((name, values) -> floats.put("parameter/" + name, values));
+        weights.moments().forEach((name, pair) -> {
+            floats.put("m/" + name, pair[0]);
+            floats.put("v/" + name, pair[1]);
+        });
+        if (weights.best() != null) {
+            weights.best().forEach((name, values) -> floats.put("best/" + name, values));
+        }
+        return floats;
+    }
+
+    /** The weights a checkpoint holds ({@code best} null when no epoch had ended). */
+    static Weights weights(CheckpointFormat.Contents contents) throws CheckpointFormat.Unreadable {
+        LinkedHashMap<String, float[]> parameters = new LinkedHashMap<>();
+        HashMap<String, float[][]> moments = new HashMap<>();
+        LinkedHashMap<String, float[]> best = null;
+        for (Map.Entry<String, float[]> entry : contents.floats().entrySet()) {
+            String key = entry.getKey();
+            if (key.startsWith("parameter/")) {
+                String name = key.substring("parameter/".length());
+                parameters.put(name, entry.getValue());
+                moments.put(name, new float[][] {contents.floats("m/" + name), contents.floats("v/" + name)});
+            } else if (key.startsWith("best/")) {
+                if (best == null) {
+                    best = new LinkedHashMap<>();
+                }
+                best.put(key.substring("best/".length()), entry.getValue());
+            }
+        }
+        return new Weights(parameters, moments, best);
     }
 
     /** The figures both trainers' checkpoints begin with: where training stands. */

@@ -219,6 +219,40 @@ class CheckpointsTest {
         assertTrue(memory.unreadable.isEmpty());
     }
 
+    /**
+     * The contrastive trainer (embedding models) saves after each epoch: a run cancelled after epoch 1
+     * and resumed ends with the uninterrupted run's encoder, bit for bit, and the same epochs.
+     */
+    @Test
+    void anEmbeddingEncoderResumedFromItsCheckpointEndsAsAnUninterruptedOne() {
+        ContrastiveTrainer.Pairs pairs = new ContrastiveTrainer.Pairs(dev.bonsai.engine.SmallPairs.anchors().subList(0, 16),
+                dev.bonsai.engine.SmallPairs.positives().subList(0, 16), null);
+        dev.bonsai.engine.evaluate.RetrievalMetrics.Task validation = dev.bonsai.engine.evaluate.RetrievalMetrics.Task.ofPairs(
+                dev.bonsai.engine.SmallPairs.anchors().subList(16, 24), dev.bonsai.engine.SmallPairs.positives().subList(16, 24),
+                null);
+        EncoderTrainer.Settings settings = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01, EncoderTrainer.DROPOUT, 5, 5, 2, 32,
+                null);
+        ContrastiveTrainer.Result whole = new ContrastiveTrainer().train(MODEL, baseGraph, pairs, validation, settings,
+                (e, t) -> { }, (s, t) -> { }, () -> false, new Memory());
+
+        Memory memory = new Memory();
+        int[] epochs = {0};
+        assertThrows(HeadTrainer.CancelledException.class, () -> new ContrastiveTrainer().train(MODEL, baseGraph, pairs,
+                validation, settings, (e, t) -> epochs[0]++, (s, t) -> { }, () -> epochs[0] >= 1, memory));
+        assertEquals(1, memory.saves);
+        ContrastiveTrainer.Result resumed = new ContrastiveTrainer().train(MODEL, baseGraph, pairs, validation, settings,
+                (e, t) -> { }, (s, t) -> { }, () -> false, memory);
+
+        assertEquals(whole.epochs(), resumed.epochs());
+        assertArrayEquals(whole.encoderGraph(), resumed.encoderGraph(), "the same encoder, bit for bit");
+        assertTrue(memory.unreadable.isEmpty());
+        // The encoder trainer refuses the contrastive trainer's checkpoint, and says so.
+        Memory other = new Memory();
+        other.saved = memory.saved;
+        trainEncoder((e, t) -> { }, (s, t) -> { }, () -> false, other);
+        assertEquals(1, other.unreadable.size(), other.unreadable.toString());
+    }
+
     /** Two epochs of 45 rows in batches of 8 (six steps an epoch), two layers trained. */
     private static final EncoderTrainer.Settings ENCODER_SETTINGS = new EncoderTrainer.Settings(2, 8, 5e-5, 0.01,
             EncoderTrainer.DROPOUT, 5, 5, 2, 64, new double[] {1, 1, 1});
